@@ -1,0 +1,77 @@
+// The configuration file's schema. Strict: an unknown or mistyped field stops the start with its path.
+import { z } from 'zod';
+import { capabilities } from '../core/catalogue.js';
+
+const price = z.number().nonnegative().describe('USD per million tokens');
+
+export const providerConfigSchema = z.strictObject({
+  apiKey: z.string().min(1).optional(),
+  baseURL: z.url().optional(),
+  /** Extra headers sent upstream on every call (e.g. OpenRouter's HTTP-Referer, an Azure api-key). */
+  headers: z.record(z.string(), z.string()).optional(),
+  /** Time allowed for the upstream's response headers, and between two body chunks. */
+  timeoutMs: z.number().int().positive().optional(),
+  /** Turns a provider off even when a key is present in the environment. */
+  enabled: z.boolean().optional(),
+});
+
+export const modelConfigSchema = z.strictObject({
+  id: z.string().min(1),
+  provider: z.string().min(1),
+  upstreamId: z.string().min(1).optional(),
+  aliases: z.array(z.string().min(1)).optional(),
+  capabilities: z.array(z.enum(capabilities)).optional(),
+  contextLength: z.number().int().nonnegative().optional(),
+  maxOutputTokens: z.number().int().positive().optional(),
+  dimensions: z.number().int().positive().optional(),
+  pricing: z
+    .strictObject({
+      input: price,
+      output: price,
+      cachedInput: price.optional(),
+      cacheWrite: price.optional(),
+      reasoning: price.optional(),
+    })
+    .optional(),
+});
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** Largest request body accepted, in bytes. */
+      bodyLimit: z.number().int().positive().default(10 * 1024 * 1024),
+      environment: z.string().min(1).default('development'),
+      /** Public hostname used in printed examples. */
+      publicURL: z.url().optional(),
+    })
+    .prefault({}),
+  dataDir: z.string().min(1).default('./data'),
+  database: z
+    .strictObject({
+      /** `postgres://…` for PostgreSQL; otherwise a SQLite file (default `<dataDir>/switchyard.db`). */
+      url: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  logging: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** One line per request at info level. */
+      requests: z.boolean().default(true),
+    })
+    .prefault({}),
+  providers: z.record(z.string(), providerConfigSchema).default({}),
+  models: z.array(modelConfigSchema).default([]),
+  simulator: z
+    .strictObject({
+      /** `auto`: run the built-in simulator as the `sim` provider when no real provider has a credential. */
+      enabled: z.union([z.literal('auto'), z.boolean()]).default('auto'),
+      port: z.number().int().min(0).max(65535).default(0),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ProviderConfig = z.infer<typeof providerConfigSchema>;
+export type ModelConfig = z.infer<typeof modelConfigSchema>;
