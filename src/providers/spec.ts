@@ -35,6 +35,11 @@ export type ForwardRequest = {
   body: Record<string, unknown>;
   bodyText?: string;
   stream: boolean;
+  /**
+   * Whether the client asked for the usage chunk. The adapter always asks the upstream for usage (to meter),
+   * and removes the usage-only chunk from the relayed stream when the client did not ask for it.
+   */
+  includeUsage: boolean;
 };
 
 export type ForwardedJson = {
