@@ -85,13 +85,15 @@ export function upstreamStatusError(
   message: string,
   options: { retryAfter?: number; publicCode?: string | null; param?: string | null } = {},
 ): GatewayError {
-  const prefix = `Provider '${provider}' answered ${status}: ${message}`;
   if (status === 401 || status === 403) {
-    return new GatewayError('upstream_auth', `${prefix}. Check the credential configured for '${provider}'.`, {
-      provider,
-      publicCode: 'provider_auth_error',
-    });
+    // The provider's own text is left out: providers quote (part of) the key they refused, and that key is ours.
+    return new GatewayError(
+      'upstream_auth',
+      `Provider '${provider}' refused the gateway's credential (${status}). Check the credential configured for '${provider}'.`,
+      { provider, publicCode: 'provider_auth_error' },
+    );
   }
+  const prefix = `Provider '${provider}' answered ${status}: ${message}`;
   if (status === 429) {
     return new GatewayError('rate_limited', prefix, {
       provider,
@@ -141,12 +143,12 @@ export async function readErrorText(body: UpstreamResponse['body'], limit = 64 *
   return text;
 }
 
-export async function readJson(provider: string, body: UpstreamResponse['body']): Promise<unknown> {
+export async function readJson(provider: string, body: UpstreamResponse['body'], signal?: AbortSignal): Promise<unknown> {
   let text: string;
   try {
     text = await body.text();
   } catch (error) {
-    throw networkError(provider, error);
+    throw networkError(provider, error, signal);
   }
   try {
     return JSON.parse(text);
