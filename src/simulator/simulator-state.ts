@@ -1,0 +1,19 @@
+// The mutable state of one running simulator, shared by the request flow and the admin routes.
+import type { RequestLog } from './request-log.js';
+import type { SimContext } from './sim-reply.js';
+import type { FaultQueue } from './simulator-fault.js';
+import type { Timers } from './timers.js';
+
+export type SimulatorStats = { requests: number; byRoute: Record<string, number> };
+
+export type SimulatorState = {
+  timing: { latencyMs: number; firstTokenMs: number; chunkDelayMs: number };
+  faults: FaultQueue;
+  log: RequestLog;
+  stats: SimulatorStats;
+  timers: Timers;
+  context: SimContext;
+  isAccepted(key: string | undefined): boolean;
+  nextId(): string;
+  reset(): void;
+};
