@@ -29,9 +29,12 @@ export type RequestLogQuery = { limit?: number; offset?: number; model?: string 
 export interface RequestLog {
   /** Queues the entry; never throws and never blocks the response. */
   record(entry: RequestLogEntry): void;
-  /** Resolves when everything queued so far is written. */
+  /**
+   * Resolves when everything queued so far is written (or dropped, see write-behind-queue.ts).
+   * Rejects when a write fails; the entries stay queued and are retried.
+   */
   flush(): Promise<void>;
-  /** Newest first. */
+  /** Newest first; `limit` defaults to 50 and is capped at 1000. */
   list(query?: RequestLogQuery): Promise<RequestLogEntry[]>;
   get(id: string): Promise<RequestLogEntry | undefined>;
 }
@@ -39,6 +42,6 @@ export interface RequestLog {
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly requestLog: RequestLog;
-  /** Flushes pending writes and closes connections. */
+  /** Flushes pending writes (logging what cannot be written) and closes connections. Never rejects for a failed write. */
   close(): Promise<void>;
 }

@@ -1,0 +1,186 @@
+// The request log on SQL: write-behind inserts (see write-behind-queue.ts) and newest-first reads.
+import { CompiledQuery, sql, type Insertable, type Selectable } from 'kysely';
+import { booleanWriter, readBoolean, readInteger, writeInteger, writeText } from './column-values.js';
+import type { RequestLogTable, SqlDialect, StoreDatabase } from './database.js';
+import type { StoreLogger } from './store-logger.js';
+import type { RequestLog, RequestLogEntry, RequestLogQuery } from './types.js';
+import { WriteBehindQueue, type WriteBehindQueueOptions } from './write-behind-queue.js';
+
+export const requestLogListDefaults = { limit: 50, maxLimit: 1000 } as const;
+
+type WriteTuning = Pick<WriteBehindQueueOptions<unknown>, 'batchSize' | 'flushIntervalMs' | 'maxPending' | 'maxRetryDelayMs'>;
+
+export type RequestLogRepositoryOptions = WriteTuning & {
+  db: StoreDatabase;
+  dialect: SqlDialect;
+  logger: StoreLogger;
+};
+
+type Row = Insertable<RequestLogTable>;
+
+/** Column order of the insert; the parameter layout of every cached statement follows it. */
+const columns = [
+  'id',
+  'created_at',
+  'endpoint',
+  'model',
+  'provider',
+  'upstream_model',
+  'stream',
+  'status',
+  'error_code',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cost_micro_usd',
+  'latency_ms',
+  'ttft_ms',
+] as const satisfies readonly (keyof RequestLogTable)[];
+
+export class RequestLogRepository implements RequestLog {
+  readonly #db: StoreDatabase;
+  readonly #queue: WriteBehindQueue<RequestLogEntry>;
+  readonly #writeBoolean: (value: boolean) => boolean | number;
+  /** Compiled multi-row INSERTs by row count: a batch only binds new parameters. */
+  readonly #insertStatements = new Map<number, CompiledQuery>();
+
+  constructor(options: RequestLogRepositoryOptions) {
+    this.#db = options.db;
+    this.#writeBoolean = booleanWriter(options.dialect);
+    this.#queue = new WriteBehindQueue<RequestLogEntry>({
+      name: 'request log',
+      writeBatch: (entries) => this.#insert(entries),
+      writeOne: (entry) => this.#insert([entry]),
+      probe: async () => {
+        await sql`select 1`.execute(this.#db);
+      },
+      describeItem: (entry) => ({ requestId: entry.id }),
+      logger: options.logger,
+      ...pickTuning(options),
+    });
+  }
+
+  record(entry: RequestLogEntry): void {
+    this.#queue.push(entry);
+  }
+
+  flush(): Promise<void> {
+    return this.#queue.flush();
+  }
+
+  /** Flushes; the connection itself belongs to the store. */
+  close(): Promise<void> {
+    return this.#queue.close();
+  }
+
+  /** Entries queued and not yet written. */
+  get pending(): number {
+    return this.#queue.pending;
+  }
+
+  async list(query: RequestLogQuery = {}): Promise<RequestLogEntry[]> {
+    const limit = clampInteger(query.limit, requestLogListDefaults.limit, 0, requestLogListDefaults.maxLimit);
+    const offset = clampInteger(query.offset, 0, 0, Number.MAX_SAFE_INTEGER);
+    let select = this.#db.selectFrom('request_log').selectAll();
+    if (query.model !== undefined) select = select.where('model', '=', query.model);
+    const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute();
+    return rows.map(toEntry);
+  }
+
+  async get(id: string): Promise<RequestLogEntry | undefined> {
+    const row = await this.#db.selectFrom('request_log').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toEntry(row);
+  }
+
+  /**
+   * One multi-row INSERT per batch. Kysely compiles the statement the first time a batch of this
+   * size is seen; later batches of the same size reuse its SQL with a fresh parameter array.
+   * ON CONFLICT makes a retried batch harmless if the first attempt did commit.
+   */
+  async #insert(entries: readonly RequestLogEntry[]): Promise<void> {
+    const rows = entries.map((entry) => this.#toRow(entry));
+    const cached = this.#insertStatements.get(rows.length);
+    if (cached !== undefined) {
+      await this.#db.executeQuery(CompiledQuery.raw(cached.sql, flattenRows(rows)));
+      return;
+    }
+    const compiled = this.#db
+      .insertInto('request_log')
+      .values(rows)
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .compile();
+    await this.#db.executeQuery(compiled);
+    // Cache only when the parameter layout is the one flattenRows() produces.
+    if (sameParameters(compiled.parameters, flattenRows(rows))) this.#insertStatements.set(rows.length, compiled);
+  }
+
+  #toRow(entry: RequestLogEntry): Row {
+    return {
+      id: writeText(entry.id),
+      created_at: writeInteger(entry.createdAt.getTime()),
+      endpoint: writeText(entry.endpoint),
+      model: writeText(entry.model),
+      provider: writeText(entry.provider),
+      upstream_model: writeText(entry.upstreamModel),
+      stream: this.#writeBoolean(entry.stream),
+      status: writeInteger(entry.status),
+      error_code: entry.errorCode === null ? null : writeText(entry.errorCode),
+      prompt_tokens: writeInteger(entry.promptTokens),
+      completion_tokens: writeInteger(entry.completionTokens),
+      cached_tokens: writeInteger(entry.cachedTokens),
+      cache_write_tokens: writeInteger(entry.cacheWriteTokens),
+      reasoning_tokens: writeInteger(entry.reasoningTokens),
+      cost_micro_usd: writeInteger(entry.costMicroUsd),
+      latency_ms: writeInteger(entry.latencyMs),
+      ttft_ms: entry.ttftMs === null ? null : writeInteger(entry.ttftMs),
+    };
+  }
+}
+
+function toEntry(row: Selectable<RequestLogTable>): RequestLogEntry {
+  return {
+    id: row.id,
+    createdAt: new Date(readInteger(row.created_at)),
+    endpoint: row.endpoint as RequestLogEntry['endpoint'],
+    model: row.model,
+    provider: row.provider,
+    upstreamModel: row.upstream_model,
+    stream: readBoolean(row.stream),
+    status: row.status,
+    errorCode: row.error_code,
+    promptTokens: row.prompt_tokens,
+    completionTokens: row.completion_tokens,
+    cachedTokens: row.cached_tokens,
+    cacheWriteTokens: row.cache_write_tokens,
+    reasoningTokens: row.reasoning_tokens,
+    costMicroUsd: readInteger(row.cost_micro_usd),
+    latencyMs: row.latency_ms,
+    ttftMs: row.ttft_ms,
+  };
+}
+
+function flattenRows(rows: readonly Row[]): unknown[] {
+  const parameters: unknown[] = [];
+  for (const row of rows) for (const column of columns) parameters.push(row[column]);
+  return parameters;
+}
+
+function sameParameters(left: readonly unknown[], right: readonly unknown[]): boolean {
+  return left.length === right.length && left.every((value, index) => Object.is(value, right[index]));
+}
+
+function clampInteger(value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || !Number.isFinite(value)) return fallback;
+  return Math.min(Math.max(Math.trunc(value), min), max);
+}
+
+function pickTuning(options: WriteTuning): WriteTuning {
+  const tuning: WriteTuning = {};
+  if (options.batchSize !== undefined) tuning.batchSize = options.batchSize;
+  if (options.flushIntervalMs !== undefined) tuning.flushIntervalMs = options.flushIntervalMs;
+  if (options.maxPending !== undefined) tuning.maxPending = options.maxPending;
+  if (options.maxRetryDelayMs !== undefined) tuning.maxRetryDelayMs = options.maxRetryDelayMs;
+  return tuning;
+}
