@@ -1,0 +1,116 @@
+// node:http + find-my-way: the thinnest server that routes (no framework on the hot path; the benchmark's
+// baseline is node:http itself). Each route names the surface whose error envelope it answers in.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import findMyWay, { type HTTPMethod } from 'find-my-way';
+import { GatewayError, toGatewayError } from '../core/errors.js';
+import type { Logger } from '../observability/logger.js';
+
+export type Exchange = {
+  request: IncomingMessage;
+  response: ServerResponse;
+  requestId: string;
+  params: Record<string, string | undefined>;
+  /** Aborted when the client goes away before the response is finished. */
+  signal: AbortSignal;
+  /** performance.now() at arrival. */
+  startedAt: number;
+};
+
+export type ErrorRenderer = (exchange: Exchange, error: GatewayError) => void;
+
+export type Route = {
+  method: HTTPMethod | HTTPMethod[];
+  path: string;
+  handler: (exchange: Exchange) => Promise<void> | void;
+  renderError: ErrorRenderer;
+};
+
+export type HttpServerOptions = {
+  routes: Route[];
+  logger: Logger;
+  /** Renders errors for paths no route matches. */
+  renderNotFound: ErrorRenderer;
+};
+
+export function createHttpServer(options: HttpServerOptions): Server {
+  const router = findMyWay({
+    ignoreTrailingSlash: true,
+    ignoreDuplicateSlashes: true,
+    caseSensitive: true,
+    defaultRoute: (request, response) => notFound(request, response),
+  });
+  for (const route of options.routes) {
+    router.on(route.method, route.path, (request, response, params) => {
+      void run(route, request, response, params);
+    });
+  }
+
+  async function run(route: Route, request: IncomingMessage, response: ServerResponse, params: Exchange['params']) {
+    const exchange = startExchange(request, response, params);
+    try {
+      await route.handler(exchange);
+    } catch (error) {
+      fail(exchange, toGatewayError(error), route.renderError, options.logger);
+    }
+  }
+
+  function notFound(request: IncomingMessage, response: ServerResponse) {
+    const exchange = startExchange(request, response, {});
+    const path = (request.url ?? '/').split('?')[0]!;
+    const otherMethod = httpMethods.some((method) => method !== request.method && router.find(method, path) !== null);
+    const error = otherMethod
+      ? new GatewayError('method_not_allowed', `${request.method} is not allowed on ${path}.`)
+      : new GatewayError('not_found', `No route for ${request.method} ${path}. The OpenAI-compatible API is under /v1 (try GET /v1/models).`, {
+          publicCode: 'unknown_route',
+        });
+    request.resume();
+    fail(exchange, error, options.renderNotFound, options.logger);
+  }
+
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (request, response) => {
+    router.lookup(request, response);
+  });
+  server.on('clientError', (error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy(error);
+  });
+  return server;
+}
+
+const httpMethods: HTTPMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+function startExchange(request: IncomingMessage, response: ServerResponse, params: Exchange['params']): Exchange {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  const requestId = randomUUID();
+  response.setHeader('x-request-id', requestId);
+  return { request, response, requestId, params, signal: controller.signal, startedAt: performance.now() };
+}
+
+function fail(exchange: Exchange, error: GatewayError, render: ErrorRenderer, logger: Logger): void {
+  const level = error.status >= 500 && error.code !== 'upstream_error' ? 'error' : 'debug';
+  logger[level](
+    { requestId: exchange.requestId, code: error.code, status: error.status, err: error.cause ?? undefined },
+    error.message,
+  );
+  if (exchange.response.headersSent) {
+    exchange.response.destroy();
+    return;
+  }
+  if (error.retryAfter !== undefined) exchange.response.setHeader('retry-after', String(error.retryAfter));
+  render(exchange, error);
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// Composition root: reads config, builds the ports, starts the server. Nothing else.
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { createLogger } from './observability/logger.js';
+import { version } from './observability/version.js';
+import { startSimulator, type SimulatorHandle } from './simulator/simulator.js';
+import { openStore } from './store/open-store.js';
+
+async function main(): Promise<void> {
+  let config: Readonly<Config>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`switchyard: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logging.level);
+
+  const simulator = await maybeStartSimulator(config);
+  if (simulator) {
+    config = Object.freeze({
+      ...config,
+      providers: Object.freeze({ ...config.providers, sim: { apiKey: 'sim', baseURL: `${simulator.url}/v1` } }),
+    });
+  }
+
+  const store = await openStore({ url: config.database.url, dataDir: config.dataDir, logger });
+  const app = createApp(config, { store, logger });
+  const { url } = await app.listen();
+  printBanner(config, url, store.dialect, simulator !== undefined, [...app.providers.adapters.keys()]);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    const force = setTimeout(() => process.exit(1), 30_000).unref();
+    await app.close();
+    await store.close();
+    await simulator?.close();
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** The simulator serves as provider `sim` when asked to, or (auto) when no real provider has a credential. */
+async function maybeStartSimulator(config: Readonly<Config>): Promise<SimulatorHandle | undefined> {
+  const { enabled, port } = config.simulator;
+  const anyCredential = Object.entries(config.providers).some(
+    ([id, provider]) => id !== 'sim' && provider.enabled !== false && (provider.apiKey || provider.baseURL),
+  );
+  if (enabled === false || (enabled === 'auto' && anyCredential)) return undefined;
+  return startSimulator({ port });
+}
+
+function printBanner(config: Readonly<Config>, url: string, dialect: string, simulated: boolean, providers: string[]): void {
+  const shown = config.server.publicURL ?? url.replace('://0.0.0.0:', '://127.0.0.1:');
+  const model = simulated ? 'sim-chat' : 'gpt-4o-mini';
+  const lines = [
+    `Switchyard ${version} listening on ${shown} (${config.server.environment}, store: ${dialect})`,
+    `Providers: ${providers.length > 0 ? providers.join(', ') : 'none'}`,
+  ];
+  if (simulated) {
+    lines.push(
+      'No provider credentials configured: serving the built-in simulator as provider "sim".',
+      'Its answers are simulated, not produced by a model. Set e.g. OPENAI_API_KEY to use a real provider.',
+    );
+  }
+  lines.push(
+    '',
+    'Try it:',
+    `  curl ${shown}/v1/chat/completions -H 'content-type: application/json' \\`,
+    `    -d '{"model":"${model}","messages":[{"role":"user","content":"Hello!"}]}'`,
+    `  curl ${shown}/v1/models`,
+    '',
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`switchyard: failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,95 @@
+// One model call's accounting: usage → cost, the request-log row and the log line. Every call that reached
+// a provider, succeeded or not, leaves exactly one row.
+import { performance } from 'node:perf_hooks';
+import type { ModelEntry } from '../core/catalogue.js';
+import { emptyUsage, type Usage } from '../core/chat.js';
+import type { GatewayError } from '../core/errors.js';
+import { costMicroUsd } from '../core/pricing.js';
+import type { Logger } from '../observability/logger.js';
+import type { RequestLog, RequestLogEntry } from '../store/types.js';
+
+export type MeterPorts = { requestLog: RequestLog; logger: Logger; logRequests: boolean };
+
+export type CallStart = {
+  requestId: string;
+  endpoint: RequestLogEntry['endpoint'];
+  requested: string;
+  entry: ModelEntry;
+  stream: boolean;
+  startedAt: number;
+};
+
+export class CallMeter {
+  private firstTokenAt: number | undefined;
+  private done = false;
+
+  constructor(
+    private readonly ports: MeterPorts,
+    readonly call: CallStart,
+  ) {}
+
+  /** Marks the first token (streams) or the upstream's answer (JSON); only the first mark counts. */
+  markFirstToken(): void {
+    this.firstTokenAt ??= performance.now();
+  }
+
+  cost(usage: Usage): number {
+    return costMicroUsd(usage, this.call.entry.pricing);
+  }
+
+  succeeded(usage: Usage | undefined, status = 200): number {
+    return this.finish(status, null, usage);
+  }
+
+  failed(error: GatewayError, usage?: Usage): void {
+    this.finish(error.status, error.publicCode ?? error.code, usage);
+  }
+
+  private finish(status: number, errorCode: string | null, usage: Usage | undefined): number {
+    if (this.done) return 0;
+    this.done = true;
+    const now = performance.now();
+    const counted = usage ?? emptyUsage();
+    const cost = usage ? this.cost(usage) : 0;
+    const { call } = this;
+    const entry: RequestLogEntry = {
+      id: call.requestId,
+      createdAt: new Date(Date.now() - (now - call.startedAt)),
+      endpoint: call.endpoint,
+      model: call.requested,
+      provider: call.entry.provider,
+      upstreamModel: call.entry.upstreamId,
+      stream: call.stream,
+      status,
+      errorCode,
+      promptTokens: counted.input.total,
+      completionTokens: counted.output.total,
+      cachedTokens: counted.input.cacheRead,
+      cacheWriteTokens: counted.input.cacheWrite,
+      reasoningTokens: counted.output.reasoning,
+      costMicroUsd: cost,
+      latencyMs: Math.round(now - call.startedAt),
+      ttftMs: this.firstTokenAt === undefined ? null : Math.round(this.firstTokenAt - call.startedAt),
+    };
+    this.ports.requestLog.record(entry);
+    if (this.ports.logRequests) {
+      this.ports.logger.info(
+        {
+          requestId: entry.id,
+          model: entry.model,
+          provider: entry.provider,
+          status,
+          errorCode,
+          stream: entry.stream,
+          promptTokens: entry.promptTokens,
+          completionTokens: entry.completionTokens,
+          costMicroUsd: cost,
+          latencyMs: entry.latencyMs,
+          ttftMs: entry.ttftMs,
+        },
+        'model call',
+      );
+    }
+    return cost;
+  }
+}

@@ -1,0 +1,59 @@
+// Model name → catalogue entry + adapter, with errors that tell the client what to do next.
+import { buildCatalogue, type Capability, type Catalogue, type ModelEntry } from '../core/catalogue.js';
+import { GatewayError } from '../core/errors.js';
+import type { ProviderAdapter } from '../providers/spec.js';
+
+export type Route = { entry: ModelEntry; adapter: ProviderAdapter; requested: string };
+
+export type ModelDirectory = {
+  readonly catalogue: Catalogue;
+  /** Resolves a client's model name for a use; throws a 404/400 GatewayError naming the problem. */
+  route(name: string, capability: Capability): Route;
+  /** The public name of an entry: bare when it resolves back to the entry, else `provider/id`. */
+  publicName(entry: ModelEntry): string;
+};
+
+export function createModelDirectory(
+  entries: readonly ModelEntry[],
+  adapters: ReadonlyMap<string, ProviderAdapter>,
+  allProviders: ReadonlySet<string>,
+): ModelDirectory {
+  const catalogue = buildCatalogue(entries, new Set(adapters.keys()));
+  // Knows every provider, so a model of an unconfigured provider gets a precise message.
+  const everything = buildCatalogue(entries, allProviders);
+  const publicNames = new Map<ModelEntry, string>();
+  for (const entry of catalogue.list()) {
+    publicNames.set(entry, catalogue.resolve(entry.id)?.entry === entry ? entry.id : `${entry.provider}/${entry.id}`);
+  }
+
+  return {
+    catalogue,
+    publicName: (entry) => publicNames.get(entry) ?? `${entry.provider}/${entry.id}`,
+    route(name, capability) {
+      const resolved = catalogue.resolve(name);
+      if (!resolved) throw unknownModel(name, everything);
+      const { entry } = resolved;
+      if (!entry.capabilities.includes(capability) && !(capability === 'completions' && entry.capabilities.includes('chat'))) {
+        throw new GatewayError('invalid_request', `The model '${name}' does not support ${describe(capability)}.`, {
+          param: 'model',
+          publicCode: 'model_not_supported',
+        });
+      }
+      return { entry, adapter: adapters.get(entry.provider)!, requested: name };
+    },
+  };
+}
+
+function unknownModel(name: string, everything: Catalogue): GatewayError {
+  const elsewhere = everything.resolve(name);
+  const message = elsewhere
+    ? `The model '${name}' belongs to the provider '${elsewhere.entry.provider}', which is not configured on this gateway ` +
+      `(give it a credential, e.g. ${elsewhere.entry.provider.toUpperCase()}_API_KEY). List the available models with GET /v1/models.`
+    : `The model '${name}' does not exist on this gateway. List the available models with GET /v1/models, ` +
+      `or name one as 'provider/model'.`;
+  return new GatewayError('model_not_found', message, { param: 'model', publicCode: 'model_not_found' });
+}
+
+function describe(capability: Capability): string {
+  return capability === 'chat' ? 'chat completions' : capability;
+}

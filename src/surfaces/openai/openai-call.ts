@@ -1,0 +1,162 @@
+// What every model call on the /v1 surface shares: reading and validating the body, resolving the model,
+// the response headers, relaying a pass-through answer, and streaming neutral parts as OpenAI chunks.
+import type { ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import type { Capability } from '../../core/catalogue.js';
+import type { ChatResult, StreamPart, Usage } from '../../core/chat.js';
+import { GatewayError, toGatewayError } from '../../core/errors.js';
+import { microUsdToCents } from '../../core/pricing.js';
+import { parseJsonObject, readBody } from '../../http/body.js';
+import type { Exchange } from '../../http/server.js';
+import { sendJson } from '../../http/server.js';
+import { startEventStream, writeEvent } from '../../http/sse.js';
+import { CallMeter, type MeterPorts } from '../../pipeline/call-meter.js';
+import type { ModelDirectory, Route } from '../../pipeline/model-directory.js';
+import type { CallContext, ForwardedResponse } from '../../providers/spec.js';
+import { openAIStreamErrorEvent } from './openai-errors.js';
+import { validate } from './openai-request-schemas.js';
+import type { OpenAIStreamEncoder } from './openai-stream-encoder.js';
+
+export type OpenAISurfaceDeps = {
+  directory: ModelDirectory;
+  meter: MeterPorts;
+  bodyLimit: number;
+};
+
+export type PreparedCall<T> = {
+  body: T;
+  bodyText: string;
+  route: Route;
+  meter: CallMeter;
+  context: CallContext;
+};
+
+const tokenTrailers = ['x-tokens-prompt', 'x-tokens-completion', 'x-cost'];
+
+export async function prepareCall<T extends { model: string; stream?: boolean | null }>(
+  deps: OpenAISurfaceDeps,
+  exchange: Exchange,
+  schema: z.ZodType<T>,
+  capability: Capability,
+  endpoint: 'chat' | 'completions' | 'embeddings',
+): Promise<PreparedCall<T>> {
+  const raw = await readBody(exchange.request, deps.bodyLimit);
+  const { value, text } = parseJsonObject(raw, exchange.request.headers['content-type']);
+  const body = validate(schema, value);
+  const route = deps.directory.route(body.model, capability);
+  exchange.response.setHeader('x-provider', route.entry.provider);
+  const meter = new CallMeter(deps.meter, {
+    requestId: exchange.requestId,
+    endpoint,
+    requested: body.model,
+    entry: route.entry,
+    stream: body.stream === true,
+    startedAt: exchange.startedAt,
+  });
+  return { body, bodyText: text, route, meter, context: { requestId: exchange.requestId, signal: exchange.signal } };
+}
+
+export function usageHeaders(usage: Usage | undefined, cost: number): Record<string, string> {
+  return {
+    'x-tokens-prompt': String(usage?.input.total ?? 0),
+    'x-tokens-completion': String(usage?.output.total ?? 0),
+    'x-cost': microUsdToCents(cost),
+    'x-cache': 'SKIP',
+  };
+}
+
+/** Awaits the provider; an error here is before the first byte, so the call is metered as failed and rethrown. */
+export async function upstream<T>(meter: CallMeter, promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    meter.failed(toGatewayError(error));
+    throw error;
+  }
+}
+
+export function sendResult(response: ServerResponse, meter: CallMeter, usage: Usage, body: unknown): void {
+  meter.markFirstToken();
+  const cost = meter.succeeded(usage);
+  sendJson(response, 200, body, usageHeaders(usage, cost));
+}
+
+/** Relays a same-dialect answer byte for byte (JSON or SSE), metering what the adapter tapped. */
+export async function relayForwarded(exchange: Exchange, meter: CallMeter, forwarded: ForwardedResponse): Promise<void> {
+  const { response } = exchange;
+  if (forwarded.kind === 'json') {
+    meter.markFirstToken();
+    const cost = meter.succeeded(forwarded.usage);
+    response.writeHead(forwarded.status, {
+      ...usageHeaders(forwarded.usage, cost),
+      'content-type': forwarded.contentType,
+      'content-length': forwarded.body.length,
+    });
+    response.end(forwarded.body);
+    return;
+  }
+  startEventStream(response, { 'x-cache': 'SKIP' }, tokenTrailers);
+  try {
+    for await (const chunk of forwarded.body) {
+      meter.markFirstToken();
+      if (!(await writeEvent(response, chunk))) break;
+    }
+  } catch (error) {
+    return endStreamWithError(exchange, meter, toGatewayError(error), forwarded.usage());
+  }
+  endStream(exchange, meter, forwarded.usage(), '');
+}
+
+/** Streams neutral parts through an encoder; errors after the first byte end the stream with the error event. */
+export async function relayParts(
+  exchange: Exchange,
+  meter: CallMeter,
+  parts: AsyncIterable<StreamPart>,
+  encoder: OpenAIStreamEncoder,
+): Promise<void> {
+  const { response } = exchange;
+  startEventStream(response, { 'x-cache': 'SKIP' }, tokenTrailers);
+  try {
+    for await (const part of parts) {
+      if (part.type === 'text-delta' || part.type === 'tool-call-start' || part.type === 'reasoning-delta') {
+        meter.markFirstToken();
+      }
+      if (!(await writeEvent(response, encoder.encode(part)))) break;
+    }
+  } catch (error) {
+    return endStreamWithError(exchange, meter, toGatewayError(error), encoder.finalUsage);
+  }
+  endStream(exchange, meter, encoder.finalUsage, encoder.end());
+}
+
+function endStream(exchange: Exchange, meter: CallMeter, usage: Usage | undefined, tail: string): void {
+  const { response } = exchange;
+  if (exchange.signal.aborted || response.destroyed) {
+    meter.failed(new GatewayError('client_closed', 'The client closed the connection during the stream.'), usage);
+    return;
+  }
+  const cost = meter.succeeded(usage);
+  const headers = usageHeaders(usage, cost);
+  response.addTrailers({
+    'x-tokens-prompt': headers['x-tokens-prompt']!,
+    'x-tokens-completion': headers['x-tokens-completion']!,
+    'x-cost': headers['x-cost']!,
+  });
+  response.end(tail);
+}
+
+function endStreamWithError(exchange: Exchange, meter: CallMeter, error: GatewayError, usage: Usage | undefined): void {
+  meter.failed(error, usage);
+  const { response } = exchange;
+  if (response.destroyed) return;
+  // The dialect's terminal error event, never a fake finish_reason and never [DONE].
+  response.end(openAIStreamErrorEvent(error, exchange.requestId));
+}
+
+export function responseIdentity(requestId: string, result: Pick<ChatResult, 'model'> | undefined, requested: string) {
+  return {
+    id: `chatcmpl-${requestId.replaceAll('-', '')}`,
+    created: Math.floor(Date.now() / 1000),
+    model: result?.model || requested,
+  };
+}

@@ -1,0 +1,127 @@
+// The /v1 model endpoints. Same dialect upstream → the pass-through fast path (bytes forwarded, tapped for
+// usage); any other upstream → decode to the neutral form, call the adapter, encode back.
+import type { ChatRequest, CompletionRequest } from '../../core/chat.js';
+import { GatewayError } from '../../core/errors.js';
+import type { Exchange } from '../../http/server.js';
+import type { ProviderAdapter } from '../../providers/spec.js';
+import {
+  prepareCall,
+  relayForwarded,
+  relayParts,
+  responseIdentity,
+  sendResult,
+  upstream,
+  type OpenAISurfaceDeps,
+  type PreparedCall,
+} from './openai-call.js';
+import { decodeChatRequest, decodeCompletionRequest, decodeEmbeddingRequest } from './openai-decode.js';
+import { encodeChatResult, encodeCompletionResult, encodeEmbeddings } from './openai-encode.js';
+import {
+  chatRequestSchema,
+  completionRequestSchema,
+  embeddingRequestSchema,
+  type OpenAIChatRequest,
+  type OpenAICompletionRequest,
+} from './openai-request-schemas.js';
+import { OpenAIStreamEncoder } from './openai-stream-encoder.js';
+
+export async function handleChatCompletions(deps: OpenAISurfaceDeps, exchange: Exchange): Promise<void> {
+  const call = await prepareCall(deps, exchange, chatRequestSchema, 'chat', 'chat');
+  const { adapter } = call.route;
+  if (adapter.forward && adapter.dialect === 'openai') return forward(exchange, call, '/chat/completions');
+  const request = decodeChatRequest(call.body, call.route.entry.upstreamId);
+  return serveChat(exchange, call, request, 'chat');
+}
+
+export async function handleCompletions(deps: OpenAISurfaceDeps, exchange: Exchange): Promise<void> {
+  const call = await prepareCall(deps, exchange, completionRequestSchema, 'completions', 'completions');
+  const { adapter } = call.route;
+  const native = call.route.entry.capabilities.includes('completions');
+  if (native && adapter.forward && adapter.dialect === 'openai') return forward(exchange, call, '/completions');
+  const request = decodeCompletionRequest(call.body, call.route.entry.upstreamId);
+  if (native && adapter.complete && adapter.streamComplete) return serveNativeCompletion(exchange, call, adapter, request);
+  return serveChat(exchange, call, completionAsChat(request), 'completion');
+}
+
+export async function handleEmbeddings(deps: OpenAISurfaceDeps, exchange: Exchange): Promise<void> {
+  const call = await prepareCall(deps, exchange, embeddingRequestSchema, 'embeddings', 'embeddings');
+  const { adapter } = call.route;
+  if (adapter.forward && adapter.dialect === 'openai') return forward(exchange, call, '/embeddings');
+  if (!adapter.embed) {
+    throw new GatewayError('invalid_request', `The provider '${adapter.id}' offers no embeddings.`, { param: 'model' });
+  }
+  const request = decodeEmbeddingRequest(call.body, call.route.entry.upstreamId);
+  const result = await upstream(call.meter, adapter.embed(request, call.context));
+  const usage = { input: { total: result.usage.input, cacheRead: 0, cacheWrite: 0 }, output: { total: 0, reasoning: 0 } };
+  sendResult(exchange.response, call.meter, usage, encodeEmbeddings(result, call.body.model, call.body.encoding_format ?? 'float'));
+}
+
+async function forward(
+  exchange: Exchange,
+  call: PreparedCall<{ model: string; stream?: boolean | null; stream_options?: { include_usage?: boolean } | null }>,
+  path: string,
+): Promise<void> {
+  const body = call.body as Record<string, unknown> & typeof call.body;
+  const stream = body.stream === true;
+  const includeUsage = body.stream_options?.include_usage === true;
+  let changed = false;
+  if (body.model !== call.route.entry.upstreamId) {
+    body.model = call.route.entry.upstreamId;
+    changed = true;
+  }
+  if (stream && !includeUsage) {
+    // Usage is always asked of the upstream so the call can be metered; the adapter strips it for the client.
+    body.stream_options = { ...body.stream_options, include_usage: true };
+    changed = true;
+  }
+  const forwarded = await upstream(
+    call.meter,
+    call.route.adapter.forward!({ path, body, bodyText: changed ? undefined : call.bodyText, stream, includeUsage }, call.context),
+  );
+  await relayForwarded(exchange, call.meter, forwarded);
+}
+
+async function serveChat(
+  exchange: Exchange,
+  call: PreparedCall<OpenAIChatRequest | OpenAICompletionRequest>,
+  request: ChatRequest,
+  flavour: 'chat' | 'completion',
+): Promise<void> {
+  const { adapter } = call.route;
+  if (!request.stream) {
+    const result = await upstream(call.meter, adapter.chat(request, call.context));
+    const identity = responseIdentity(exchange.requestId, result, call.body.model);
+    const body = flavour === 'chat' ? encodeChatResult(result, identity) : encodeCompletionResult(result, identity);
+    return sendResult(exchange.response, call.meter, result.usage, body);
+  }
+  const parts = await upstream(call.meter, adapter.streamChat(request, call.context));
+  const encoder = new OpenAIStreamEncoder(responseIdentity(exchange.requestId, undefined, call.body.model), request.includeUsage === true, flavour);
+  await relayParts(exchange, call.meter, parts, encoder);
+}
+
+async function serveNativeCompletion(
+  exchange: Exchange,
+  call: PreparedCall<OpenAICompletionRequest>,
+  adapter: ProviderAdapter,
+  request: CompletionRequest,
+): Promise<void> {
+  if (!request.stream) {
+    const result = await upstream(call.meter, adapter.complete!(request, call.context));
+    const identity = responseIdentity(exchange.requestId, result, call.body.model);
+    return sendResult(exchange.response, call.meter, result.usage, encodeCompletionResult(result, identity));
+  }
+  const parts = await upstream(call.meter, adapter.streamComplete!(request, call.context));
+  const encoder = new OpenAIStreamEncoder(responseIdentity(exchange.requestId, undefined, call.body.model), request.includeUsage === true, 'completion');
+  await relayParts(exchange, call.meter, parts, encoder);
+}
+
+/** A legacy completion served by a chat-only model: the prompt becomes one user message. */
+function completionAsChat(request: CompletionRequest): ChatRequest {
+  if (request.prompt.length !== 1) {
+    throw new GatewayError('invalid_request', 'This model serves completions through chat, which takes exactly one prompt.', {
+      param: 'prompt',
+    });
+  }
+  const { prompt, ...rest } = request;
+  return { ...rest, messages: [{ role: 'user', content: [{ type: 'text', text: prompt[0]! }] }] };
+}

@@ -1,0 +1,67 @@
+// GET /v1/models and /v1/models/{id}: OpenAI's list shape plus what a gateway user needs to choose
+// (provider, capabilities, context length, prices in USD per million tokens).
+import type { ModelEntry, Pricing } from '../../core/catalogue.js';
+import { GatewayError } from '../../core/errors.js';
+import { sendJson, type Exchange } from '../../http/server.js';
+import type { ModelDirectory } from '../../pipeline/model-directory.js';
+
+export function handleListModels(directory: ModelDirectory, exchange: Exchange): void {
+  const data = directory.catalogue.list().map((entry) => describeModel(directory, entry));
+  sendJson(exchange.response, 200, { object: 'list', data });
+}
+
+export function handleGetModel(directory: ModelDirectory, exchange: Exchange): void {
+  const raw = exchange.params['*'] ?? exchange.params.id ?? '';
+  let name: string;
+  try {
+    name = decodeURIComponent(raw);
+  } catch {
+    throw new GatewayError('invalid_request', `The model id '${raw}' is not correctly percent-encoded.`, { param: 'model' });
+  }
+  const resolved = directory.catalogue.resolve(name);
+  if (!resolved) {
+    throw new GatewayError('model_not_found', `The model '${name}' does not exist on this gateway. List the available models with GET /v1/models.`, {
+      param: 'model',
+      publicCode: 'model_not_found',
+    });
+  }
+  sendJson(exchange.response, 200, describeModel(directory, resolved.entry));
+}
+
+function describeModel(directory: ModelDirectory, entry: ModelEntry) {
+  return {
+    id: directory.publicName(entry),
+    object: 'model',
+    created: entry.created,
+    owned_by: entry.provider,
+    provider: entry.provider,
+    upstream_id: entry.upstreamId,
+    capabilities: entry.capabilities,
+    context_length: entry.contextLength,
+    ...(entry.maxOutputTokens ? { max_output_tokens: entry.maxOutputTokens } : {}),
+    ...(entry.dimensions ? { dimensions: entry.dimensions } : {}),
+    aliases: entry.aliases,
+    pricing: describePricing(entry.pricing),
+  };
+}
+
+/** Prices back in USD per million tokens, as decimal strings computed from integers (no float drift). */
+function describePricing(pricing: Pricing) {
+  const usd = (micro: number | undefined) => (micro === undefined ? undefined : formatMicro(micro));
+  return Object.fromEntries(
+    Object.entries({
+      unit: 'USD per 1M tokens',
+      input: usd(pricing.input),
+      output: usd(pricing.output),
+      cached_input: usd(pricing.cachedInput),
+      cache_write: usd(pricing.cacheWrite),
+      reasoning: usd(pricing.reasoning),
+    }).filter(([, value]) => value !== undefined),
+  );
+}
+
+function formatMicro(micro: number): string {
+  const whole = Math.trunc(micro / 1_000_000);
+  const fraction = micro % 1_000_000;
+  return fraction === 0 ? String(whole) : `${whole}.${String(fraction).padStart(6, '0').replace(/0+$/, '')}`;
+}
