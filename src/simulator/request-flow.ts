@@ -39,6 +39,9 @@ export function handleRequest(state: SimulatorState, request: IncomingMessage, r
   const route = match?.route ?? 'unknown';
   state.stats.requests += 1;
   state.stats.byRoute[route] = (state.stats.byRoute[route] ?? 0) + 1;
+  response.once('close', () => {
+    if (!response.writableFinished) state.stats.abandoned += 1;
+  });
   readBody(request, (raw) => {
     respond(state, request, response, { method, path, query, match, route }, raw).catch(() => {
       if (!response.headersSent) writeJson(response, jsonReply(500, { error: { message: 'Simulator failure.' } }));

@@ -4,7 +4,12 @@ import type { SimContext } from './sim-reply.js';
 import type { FaultQueue } from './simulator-fault.js';
 import type { Timers } from './timers.js';
 
-export type SimulatorStats = { requests: number; byRoute: Record<string, number> };
+export type SimulatorStats = {
+  requests: number;
+  byRoute: Record<string, number>;
+  /** Responses whose connection closed before they were finished: the client (the gateway) went away. */
+  abandoned: number;
+};
 
 export type SimulatorState = {
   timing: { latencyMs: number; firstTokenMs: number; chunkDelayMs: number };

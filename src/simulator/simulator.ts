@@ -65,7 +65,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     close: () => (closing ??= close(server, state.timers)),
     inject: (fault) => state.faults.add(fault),
     reset: () => state.reset(),
-    stats: () => ({ requests: state.stats.requests, byRoute: { ...state.stats.byRoute } }),
+    stats: () => ({ requests: state.stats.requests, byRoute: { ...state.stats.byRoute }, abandoned: state.stats.abandoned }),
     lastRequest: () => state.log.last(),
     requests: () => state.log.all(),
   };
@@ -84,7 +84,7 @@ function createState(options: SimulatorOptions): SimulatorState {
     },
     faults: new FaultQueue(),
     log: new RequestLog(options.maxRecordedRequests ?? DEFAULT_RECORDED_REQUESTS),
-    stats: { requests: 0, byRoute: {} },
+    stats: { requests: 0, byRoute: {}, abandoned: 0 },
     timers: new Timers(),
     context: { reply: options.reply, splitter: new TextSplitter(options.chunks) },
     isAccepted: (key) => isAcceptedKey(key, accepted),
@@ -97,6 +97,7 @@ function createState(options: SimulatorOptions): SimulatorState {
       state.log.clear();
       state.stats.requests = 0;
       state.stats.byRoute = {};
+      state.stats.abandoned = 0;
     },
   };
   return state;

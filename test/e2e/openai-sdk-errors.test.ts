@@ -148,37 +148,41 @@ describe('errors during the stream', () => {
     }
   }
 
-  test('a client that disconnects aborts the upstream call and is logged as 499', async () => {
-    const slow = await startTestGateway({ simulator: { chunkDelayMs: 200 } });
-    try {
-      const controller = new AbortController();
-      const slowClient = new OpenAI({ apiKey: 'x', baseURL: slow.v1, maxRetries: 0 });
-      const { data: stream, response } = await slowClient.chat.completions
-        .create(
-          { model: 'anthropic/claude-haiku-4-5', messages: [{ role: 'user', content: 'one two three four five six seven eight nine ten' }], stream: true },
-          { signal: controller.signal },
-        )
-        .withResponse();
-      const requestId = response.headers.get('x-request-id')!;
-      // The SDK may end the iteration quietly or throw an abort error: either way the client is gone.
-      await (async () => {
-        for await (const chunk of stream) {
-          if (chunk.choices[0]?.delta.content) controller.abort();
-        }
-      })().catch(() => undefined);
-      let row;
-      for (let attempt = 0; attempt < 50 && !row; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        row = await (async () => {
+  for (const { family, model } of families) {
+    test(`${family}: a client that disconnects mid-stream aborts the upstream call and is logged as 499`, async () => {
+      const slow = await startTestGateway({ simulator: { chunkDelayMs: 200 } });
+      try {
+        const controller = new AbortController();
+        const slowClient = new OpenAI({ apiKey: 'x', baseURL: slow.v1, maxRetries: 0 });
+        const { data: stream, response } = await slowClient.chat.completions
+          .create(
+            { model, messages: [{ role: 'user', content: 'one two three four five six seven eight nine ten' }], stream: true },
+            { signal: controller.signal },
+          )
+          .withResponse();
+        const requestId = response.headers.get('x-request-id')!;
+        // The SDK may end the iteration quietly or throw an abort error: either way the client is gone.
+        await (async () => {
+          for await (const chunk of stream) {
+            if (chunk.choices[0]?.delta.content) controller.abort();
+          }
+        })().catch(() => undefined);
+        const settled = async (check: () => Promise<boolean>) => {
+          for (let attempt = 0; attempt < 100 && !(await check()); attempt++) await new Promise((resolve) => setTimeout(resolve, 20));
+        };
+        await settled(async () => {
           await slow.store.requestLog.flush();
-          return slow.store.requestLog.get(requestId);
-        })();
+          return (await slow.store.requestLog.get(requestId)) !== undefined;
+        });
+        assert.equal((await slow.store.requestLog.get(requestId))?.status, 499);
+        // The simulator saw its response abandoned mid-stream: the gateway closed the upstream call.
+        await settled(async () => slow.simulator.stats().abandoned > 0);
+        assert.equal(slow.simulator.stats().abandoned, 1);
+      } finally {
+        await slow.close();
       }
-      assert.equal(row?.status, 499);
-    } finally {
-      await slow.close();
-    }
-  });
+    });
+  }
 });
 
 describe('the request log', () => {
