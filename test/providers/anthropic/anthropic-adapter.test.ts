@@ -1,15 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest, StreamPart } from '../../../src/core/chat.js';
-import {
-  callContext,
-  chunksToSse,
-  collect,
-  fixture,
-  sseHeaders,
-  startTestUpstream,
-  type TestUpstream,
-} from './anthropic-test-server.js';
+import { sseHeaders } from '../../helpers/replay-server.js';
+import { callContext, collect } from '../adapter-calls.js';
+import { chunksToSse, fixture, startTestUpstream, type TestUpstream } from './anthropic-test-server.js';
 
 async function withUpstream(run: (upstream: TestUpstream) => Promise<void>, adapterHeaders?: Record<string, string>): Promise<void> {
   const upstream = await startTestUpstream(adapterHeaders);
@@ -285,7 +279,8 @@ test('stream usage is overwritten by message_delta totals and server-tool blocks
     assert.deepEqual(parts.at(-1), { type: 'finish', reason: { unified: 'stop', raw: 'end_turn' } });
   }));
 
-test('aborting the call context ends the upstream request', () =>
+// A connection left open would hang `clientClosed()`: the timeout only stops a broken build from stalling the suite.
+test('aborting the call context ends the upstream request', { timeout: 20_000 }, () =>
   withUpstream(async (upstream) => {
     const events = chunksToSse(fixture('anthropic-text.chunks.txt')).split('\n\n');
     // Headers and the first two events, then the upstream stalls.

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest } from '../../../src/core/chat.js';
 import { GatewayError } from '../../../src/core/errors.js';
-import { callContext, chunksToSse, collect, fixture, sseHeaders, startTestUpstream, type TestUpstream } from './anthropic-test-server.js';
+import { sseHeaders } from '../../helpers/replay-server.js';
+import { callContext, collect } from '../adapter-calls.js';
+import { chunksToSse, fixture, startTestUpstream, type TestUpstream } from './anthropic-test-server.js';
 
 async function withUpstream(run: (upstream: TestUpstream) => Promise<void>): Promise<void> {
   const upstream = await startTestUpstream();

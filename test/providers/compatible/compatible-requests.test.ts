@@ -4,7 +4,9 @@ import type { ChatRequest } from '../../../src/core/chat.js';
 import { GatewayError } from '../../../src/core/errors.js';
 import { mistralToolCallId } from '../../../src/providers/compatible/mistral-tool-call-id.js';
 import { presets, type PresetId } from '../../../src/providers/compatible/presets.js';
-import { callContext, chunkLines, collect, fixture, jsonHeaders, sseHeaders, startTestUpstream, toSse, type TestUpstream } from '../openai/openai-test-server.js';
+import { jsonHeaders, sseHeaders } from '../../helpers/replay-server.js';
+import { callContext, collect } from '../adapter-calls.js';
+import { chunkLines, fixture, startTestUpstream, toSse, type TestUpstream } from '../openai/openai-test-server.js';
 
 let upstream: TestUpstream;
 before(async () => {

@@ -2,18 +2,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest, StreamPart } from '../../../src/core/chat.js';
 import { presets, type PresetId } from '../../../src/providers/compatible/presets.js';
-import {
-  callContext,
-  chunkLines,
-  collect,
-  fixture,
-  jsonHeaders,
-  joined,
-  sseHeaders,
-  startTestUpstream,
-  toSse,
-  type TestUpstream,
-} from '../openai/openai-test-server.js';
+import { jsonHeaders, sseHeaders } from '../../helpers/replay-server.js';
+import { callContext, collect, joined } from '../adapter-calls.js';
+import { chunkLines, fixture, startTestUpstream, toSse, type TestUpstream } from '../openai/openai-test-server.js';
 
 let upstream: TestUpstream;
 before(async () => {

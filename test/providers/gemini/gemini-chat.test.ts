@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import type { ChatRequest } from '../../../src/core/chat.js';
 import { GatewayError } from '../../../src/core/errors.js';
 import { toFinishReason } from '../../../src/providers/gemini/gemini-finish-reason.js';
-import { context, fixture, json, startGemini, type GeminiHarness } from './gemini-test-server.js';
+import { callContext } from '../adapter-calls.js';
+import { fixture, json, startGemini, type GeminiHarness } from './gemini-test-server.js';
 
 let gemini: GeminiHarness;
 before(async () => {
@@ -22,7 +23,7 @@ const callId = /^call_[0-9a-f]{24}$/;
 
 test('a function call: synthesised id, JSON arguments, content null, STOP with a call is tool_calls', async () => {
   gemini.reply(json(200, fixture('google-tool-call.json')));
-  const result = await gemini.adapter.chat(request, context());
+  const result = await gemini.adapter.chat(request, callContext());
   const call = result.choices[0]?.message.toolCalls?.[0];
   assert.ok(call);
   assert.match(call.id, callId);
@@ -40,13 +41,13 @@ test('a function call: synthesised id, JSON arguments, content null, STOP with a
     usage: { input: { total: 29, cacheRead: 0, cacheWrite: 0 }, output: { total: 908, reasoning: 893 } },
   });
   gemini.reply(json(200, fixture('google-tool-call.json')));
-  const again = await gemini.adapter.chat(request, context());
+  const again = await gemini.adapter.chat(request, callContext());
   assert.notEqual(again.choices[0]?.message.toolCalls?.[0]?.id, call.id, 'every call gets its own id');
 });
 
 test('plain text with thinking tokens counted as reasoning output', async () => {
   gemini.reply(json(200, fixture('google-reasoning.json')));
-  assert.deepEqual(await gemini.adapter.chat(request, context()), {
+  assert.deepEqual(await gemini.adapter.chat(request, callContext()), {
     id: 'YH6LaZT7ENmPxN8P-r2J8Aw',
     model: 'gemini-3-pro-preview',
     choices: [
@@ -62,7 +63,7 @@ test('plain text with thinking tokens counted as reasoning output', async () => 
 
 test('usage: tool-use prompt tokens are input, cached content is cacheRead, thoughts are output', async () => {
   gemini.reply(json(200, fixture('issue-19822-complete-usage.json')));
-  const result = await gemini.adapter.chat(request, context());
+  const result = await gemini.adapter.chat(request, callContext());
   assert.equal(result.model, 'gemini-2.5-flash');
   assert.equal(result.choices[0]?.message.content, '42');
   assert.deepEqual(result.usage, { input: { total: 19 + 63, cacheRead: 3, cacheWrite: 0 }, output: { total: 4 + 56, reasoning: 56 } });
@@ -70,7 +71,7 @@ test('usage: tool-use prompt tokens are input, cached content is cacheRead, thou
 
 test('a blocked prompt (no candidates) is one empty content_filter choice', async () => {
   gemini.reply(json(200, fixture('issue-19758-prompt-block.json')));
-  assert.deepEqual(await gemini.adapter.chat(request, context()), {
+  assert.deepEqual(await gemini.adapter.chat(request, callContext()), {
     id: 'EXCPaojyHaDUjMcP656rqAk',
     model: 'gemini-3.7-flash',
     choices: [{ index: 0, message: { content: '' }, finish: { unified: 'content_filter', raw: 'PROHIBITED_CONTENT' } }],
@@ -99,7 +100,7 @@ test('several candidates become choices by index; thought parts are reasoning; a
     usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 6 },
   };
   gemini.reply(json(200, JSON.stringify(body)));
-  const result = await gemini.adapter.chat({ ...request, n: 2 }, context());
+  const result = await gemini.adapter.chat({ ...request, n: 2 }, callContext());
   assert.equal(result.id, undefined);
   assert.equal(result.model, 'gemini-3-pro-preview', 'falls back to the requested model');
   assert.deepEqual(result.choices, [
@@ -115,7 +116,7 @@ test('several candidates become choices by index; thought parts are reasoning; a
 test('a 200 without candidates or block reason, or of the wrong shape, is a bad upstream response', async () => {
   for (const body of ['{"usageMetadata":{"promptTokenCount":1}}', '{"candidates":"nope"}', 'not json']) {
     gemini.reply(json(200, body));
-    await assert.rejects(gemini.adapter.chat(request, context()), (error: unknown) => {
+    await assert.rejects(gemini.adapter.chat(request, callContext()), (error: unknown) => {
       assert.ok(error instanceof GatewayError);
       assert.equal(error.code, 'upstream_bad_response');
       assert.equal(error.status, 502);

@@ -1,7 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewayError } from '../../../src/core/errors.js';
-import { context, fixture, json, startGemini, type GeminiHarness } from './gemini-test-server.js';
+import { callContext } from '../adapter-calls.js';
+import { fixture, json, startGemini, type GeminiHarness } from './gemini-test-server.js';
 
 let gemini: GeminiHarness;
 before(async () => {
@@ -13,7 +14,7 @@ test('embeds through batchEmbedContents, one request per input, in order, with t
   gemini.reply(json(200, fixture('google-embedding-2-multimodal-batch.json')));
   const result = await gemini.adapter.embed!(
     { model: 'gemini-embedding-2', input: ['sunny day', 'rainy night'], dimensions: 2 },
-    context(),
+    callContext(),
   );
   const captured = gemini.requests.at(-1)!;
   assert.equal(captured.path, '/v1beta/models/gemini-embedding-2:batchEmbedContents');
@@ -36,7 +37,7 @@ test('embeds through batchEmbedContents, one request per input, in order, with t
 
 test('without usage in the answer, input tokens are estimated as ceil(characters / 4) per input', async () => {
   gemini.reply(json(200, fixture('gemini-batch-embed-no-usage.json')));
-  const result = await gemini.adapter.embed!({ model: 'models/gemini-embedding-001', input: ['hello world', 'abc'] }, context());
+  const result = await gemini.adapter.embed!({ model: 'models/gemini-embedding-001', input: ['hello world', 'abc'] }, callContext());
   assert.deepEqual((gemini.requests.at(-1)!.body as { requests: unknown[] }).requests, [
     { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'hello world' }] } },
     { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'abc' }] } },
@@ -47,7 +48,7 @@ test('without usage in the answer, input tokens are estimated as ceil(characters
 
 test('token-array input is refused before any call; a count mismatch is a bad upstream response', async () => {
   const count = gemini.requests.length;
-  await assert.rejects(gemini.adapter.embed!({ model: 'gemini-embedding-001', input: [[1, 2, 3]] }, context()), (error: unknown) => {
+  await assert.rejects(gemini.adapter.embed!({ model: 'gemini-embedding-001', input: [[1, 2, 3]] }, callContext()), (error: unknown) => {
     assert.ok(error instanceof GatewayError);
     assert.equal(error.code, 'invalid_request');
     assert.equal(error.param, 'input');
@@ -55,7 +56,7 @@ test('token-array input is refused before any call; a count mismatch is a bad up
   });
   assert.equal(gemini.requests.length, count);
   gemini.reply(json(200, fixture('gemini-batch-embed-no-usage.json')));
-  await assert.rejects(gemini.adapter.embed!({ model: 'gemini-embedding-001', input: ['only one'] }, context()), (error: unknown) => {
+  await assert.rejects(gemini.adapter.embed!({ model: 'gemini-embedding-001', input: ['only one'] }, callContext()), (error: unknown) => {
     assert.ok(error instanceof GatewayError);
     assert.equal(error.code, 'upstream_bad_response');
     return true;

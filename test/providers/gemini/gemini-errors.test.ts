@@ -3,7 +3,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest } from '../../../src/core/chat.js';
 import { GatewayError } from '../../../src/core/errors.js';
-import { context, fixture, json, startGemini, type GeminiHarness, type Reply } from './gemini-test-server.js';
+import { type Reply } from '../../helpers/replay-server.js';
+import { callContext } from '../adapter-calls.js';
+import { fixture, json, startGemini, type GeminiHarness } from './gemini-test-server.js';
 
 let gemini: GeminiHarness;
 before(async () => {
@@ -20,12 +22,12 @@ const request: ChatRequest = {
 /** The error both `chat` and `streamChat` reject with (the stream fails before it is returned). */
 async function failure(reply: Reply): Promise<GatewayError> {
   gemini.reply(reply);
-  const chatError = await gemini.adapter.chat(request, context()).then(
+  const chatError = await gemini.adapter.chat(request, callContext()).then(
     () => assert.fail('chat should have failed'),
     (error: unknown) => error,
   );
   gemini.reply(reply);
-  const streamError = await gemini.adapter.streamChat({ ...request, stream: true }, context()).then(
+  const streamError = await gemini.adapter.streamChat({ ...request, stream: true }, callContext()).then(
     () => assert.fail('streamChat should have failed before returning'),
     (error: unknown) => error,
   );

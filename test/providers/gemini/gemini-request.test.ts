@@ -3,7 +3,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest, Message } from '../../../src/core/chat.js';
 import { GatewayError } from '../../../src/core/errors.js';
-import { context, fixture, json, sse, sseFromLines, startGemini, type GeminiHarness } from './gemini-test-server.js';
+import { callContext } from '../adapter-calls.js';
+import { fixture, json, sse, sseFromLines, startGemini, type GeminiHarness } from './gemini-test-server.js';
 
 let gemini: GeminiHarness;
 
@@ -22,7 +23,7 @@ const user = (text: string): Message => ({ role: 'user', content: [{ type: 'text
 async function sent(request: ChatRequest): Promise<unknown> {
   gemini.reply(json(200, fixture('google-text.json')));
   const before = gemini.requests.length;
-  await gemini.adapter.chat(request, context());
+  await gemini.adapter.chat(request, callContext());
   assert.equal(gemini.requests.length, before + 1);
   return gemini.requests.at(-1)!.body;
 }
@@ -54,7 +55,7 @@ test('system messages become systemInstruction; every mapped generation option i
         parallelToolCalls: false,
       },
     ),
-    context({ headers: { 'x-per-call': 'yes' } }),
+    callContext(undefined, { 'x-per-call': 'yes' }),
   );
   const captured = gemini.requests.at(-1)!;
   assert.equal(captured.method, 'POST');
@@ -293,7 +294,7 @@ test('model ids: the models/ prefix is optional, odd characters stay inside the 
   await sent(chatRequest([user('Hi')], { model: '../a/b?c#d' }));
   assert.equal(gemini.requests.at(-1)!.path, '/v1beta/models/..%2Fa%2Fb%3Fc%23d:generateContent');
   gemini.reply(sse(sseFromLines(fixture('google-text.chunks.txt'))));
-  for await (const _part of await gemini.adapter.streamChat(chatRequest([user('Hi')], { stream: true }), context())) {
+  for await (const _part of await gemini.adapter.streamChat(chatRequest([user('Hi')], { stream: true }), callContext())) {
     // drain
   }
   assert.equal(gemini.requests.at(-1)!.path, '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
@@ -301,7 +302,7 @@ test('model ids: the models/ prefix is optional, odd characters stay inside the 
 
 async function rejectsBeforeSending(request: ChatRequest, param: string): Promise<void> {
   const count = gemini.requests.length;
-  await assert.rejects(gemini.adapter.chat(request, context()), (error: unknown) => {
+  await assert.rejects(gemini.adapter.chat(request, callContext()), (error: unknown) => {
     assert.ok(error instanceof GatewayError);
     assert.equal(error.code, 'invalid_request');
     assert.equal(error.status, 400);

@@ -3,7 +3,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest, StreamPart } from '../../../src/core/chat.js';
 import { GatewayError } from '../../../src/core/errors.js';
-import { collect, context, fixture, sse, sseFromLines, startGemini, type GeminiHarness } from './gemini-test-server.js';
+import { callContext, collect } from '../adapter-calls.js';
+import { fixture, sse, sseFromLines, startGemini, type GeminiHarness } from './gemini-test-server.js';
 
 let gemini: GeminiHarness;
 before(async () => {
@@ -19,7 +20,7 @@ const request: ChatRequest = {
 
 async function streamOf(chunks: string[]): Promise<StreamPart[]> {
   gemini.reply(sse(chunks));
-  return collect(await gemini.adapter.streamChat(request, context()));
+  return collect(await gemini.adapter.streamChat(request, callContext()));
 }
 
 /** Replaces synthesised ids (checked for their shape) by a placeholder so sequences compare exactly. */
@@ -163,7 +164,7 @@ test('several candidates: parts and finishes carry their choice, tool indices co
 /** Reads until the stream throws; returns what came before and the error. */
 async function readUntilError(chunks: string[]): Promise<{ parts: StreamPart[]; error: GatewayError }> {
   gemini.reply(sse(chunks));
-  const stream = await gemini.adapter.streamChat(request, context());
+  const stream = await gemini.adapter.streamChat(request, callContext());
   const parts: StreamPart[] = [];
   try {
     for await (const part of stream) parts.push(part);
@@ -204,11 +205,12 @@ test('a malformed chunk fails the stream', async () => {
   assert.match(error.message, /malformed/);
 });
 
-test('aborting the call context stops the upstream stream (client_closed) and closes the connection', async () => {
+// A connection left open would hang `clientClosed()`: the timeouts only stop a broken build from stalling the suite.
+test('aborting the call context stops the upstream stream (client_closed) and closes the connection', { timeout: 20_000 }, async () => {
   const lines = sseFromLines(fixture('google-text.chunks.txt'));
-  gemini.reply({ ...sse([lines[0]!]), hang: true });
+  gemini.reply({ ...sse([lines[0]!]), keepOpen: true });
   const controller = new AbortController();
-  const iterator = (await gemini.adapter.streamChat(request, context({ signal: controller.signal })))[Symbol.asyncIterator]();
+  const iterator = (await gemini.adapter.streamChat(request, callContext(controller.signal)))[Symbol.asyncIterator]();
   assert.equal((await iterator.next()).value?.type, 'start');
   assert.equal((await iterator.next()).value?.type, 'text-delta');
   const pending = iterator.next();
@@ -218,14 +220,14 @@ test('aborting the call context stops the upstream stream (client_closed) and cl
     assert.equal(error.code, 'client_closed');
     return true;
   });
-  assert.equal(await gemini.lastResponseClosed(), true, 'the upstream connection was closed by us');
+  await gemini.clientClosed();
 });
 
-test('a consumer that stops reading early releases the upstream connection', async () => {
+test('a consumer that stops reading early releases the upstream connection', { timeout: 20_000 }, async () => {
   const lines = sseFromLines(fixture('google-text.chunks.txt'));
-  gemini.reply({ ...sse([lines[0]!]), hang: true });
-  for await (const part of await gemini.adapter.streamChat(request, context())) {
+  gemini.reply({ ...sse([lines[0]!]), keepOpen: true });
+  for await (const part of await gemini.adapter.streamChat(request, callContext())) {
     if (part.type === 'text-delta') break;
   }
-  assert.equal(await gemini.lastResponseClosed(), true);
+  await gemini.clientClosed();
 });

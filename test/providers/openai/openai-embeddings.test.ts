@@ -2,7 +2,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { presets } from '../../../src/providers/compatible/presets.js';
 import { decodeFloat32Base64 } from '../../../src/providers/openai/openai-embeddings.js';
-import { callContext, fixture, jsonHeaders, startTestUpstream, type TestUpstream } from './openai-test-server.js';
+import { jsonHeaders } from '../../helpers/replay-server.js';
+import { callContext } from '../adapter-calls.js';
+import { fixture, startTestUpstream, type TestUpstream } from './openai-test-server.js';
 
 let upstream: TestUpstream;
 before(async () => {

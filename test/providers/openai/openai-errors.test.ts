@@ -9,7 +9,9 @@ import { GatewayError } from '../../../src/core/errors.js';
 import { presets } from '../../../src/providers/compatible/presets.js';
 import { createOpenAIAdapter } from '../../../src/providers/openai/openai-adapter.js';
 import { parseErrorBody } from '../../../src/providers/openai/openai-errors.js';
-import { callContext, fixture, jsonHeaders, startTestUpstream, type Reply, type TestUpstream } from './openai-test-server.js';
+import { jsonHeaders, type Reply } from '../../helpers/replay-server.js';
+import { callContext } from '../adapter-calls.js';
+import { fixture, startTestUpstream, type TestUpstream } from './openai-test-server.js';
 
 let upstream: TestUpstream;
 before(async () => {

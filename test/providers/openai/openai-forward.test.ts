@@ -4,7 +4,9 @@ import { GatewayError } from '../../../src/core/errors.js';
 import { presets, type PresetId } from '../../../src/providers/compatible/presets.js';
 import { eventEnd, mayCarryUsage } from '../../../src/providers/openai/openai-forward.js';
 import type { ForwardedResponse, ForwardedStream, ForwardRequest } from '../../../src/providers/spec.js';
-import { callContext, chunkLines, fixture, jsonHeaders, sseHeaders, startTestUpstream, toSse, type TestUpstream } from './openai-test-server.js';
+import { jsonHeaders, sseHeaders } from '../../helpers/replay-server.js';
+import { callContext } from '../adapter-calls.js';
+import { chunkLines, fixture, startTestUpstream, toSse, type TestUpstream } from './openai-test-server.js';
 
 let upstream: TestUpstream;
 before(async () => {
@@ -81,7 +83,7 @@ test('stream the client asked usage for: relayed byte for byte, each event as so
     release = resolve;
   });
   const chunks = pieces(recorded, 1000);
-  upstream.reply({ headers: sseHeaders, chunks, holdAfterFirst: held });
+  upstream.reply({ headers: sseHeaders, chunks: [chunks[0]!, held, ...chunks.slice(1)] });
   const bodyText = JSON.stringify({ ...streamRequest(true).body, stream_options: { include_usage: true } });
   const response = asStream(await upstream.adapter().forward!(streamRequest(true, bodyText), callContext()));
   assert.equal(upstream.requests.at(-1)!.text, bodyText);
