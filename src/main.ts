@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createLogger } from './observability/logger.js';
 import { version } from './observability/version.js';
-import { startSimulator, type SimulatorHandle } from './simulator/simulator.js';
+import type { SimulatorHandle } from './simulator/simulator.js';
 import { openStore } from './store/open-store.js';
 
 async function main(): Promise<void> {
@@ -57,6 +57,8 @@ async function maybeStartSimulator(config: Readonly<Config>): Promise<SimulatorH
     ([id, provider]) => id !== 'sim' && provider.enabled !== false && (provider.apiKey || provider.baseURL),
   );
   if (enabled === false || (enabled === 'auto' && anyCredential)) return undefined;
+  // Loaded only when used: a gateway with real providers does not carry the simulator's code.
+  const { startSimulator } = await import('./simulator/simulator.js');
   return startSimulator({ port });
 }
 

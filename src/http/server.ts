@@ -1,11 +1,11 @@
 // node:http + find-my-way: the thinnest server that routes (no framework on the hot path; the benchmark's
 // baseline is node:http itself). Each route names the surface whose error envelope it answers in.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import findMyWay, { type HTTPMethod } from 'find-my-way';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import type { Logger } from '../observability/logger.js';
+import { uuidv7 } from './request-id.js';
 
 export type Exchange = {
   request: IncomingMessage;
@@ -86,7 +86,7 @@ function startExchange(request: IncomingMessage, response: ServerResponse, param
   response.once('close', () => {
     if (!response.writableFinished) controller.abort();
   });
-  const requestId = randomUUID();
+  const requestId = uuidv7();
   response.setHeader('x-request-id', requestId);
   return { request, response, requestId, params, signal: controller.signal, startedAt: performance.now() };
 }

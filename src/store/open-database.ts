@@ -2,9 +2,8 @@
 // pg Pool. Connection problems fail here, at start-up, with a message naming the database.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import type SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
-import pg from 'pg';
 import { resolveDatabaseTarget, type DatabaseTarget } from './database-target.js';
 import type { DatabaseSchema, SqlDialect, StoreDatabase } from './database.js';
 import { consoleStoreLogger, describeError, type StoreLogger } from './store-logger.js';
@@ -23,6 +22,10 @@ export type DatabaseHandle = {
   readonly dialect: SqlDialect;
   /** Names the database for messages; never contains a password. */
   readonly description: string;
+  /** The raw better-sqlite3 connection on SQLite, for the few hot writes that bypass Kysely. */
+  readonly sqlite?: SqliteDatabase.Database;
+  /** The `onQuery` hook, for queries run outside Kysely. */
+  readonly onQuery?: (event: LogEvent) => void;
   close(): Promise<void>;
 };
 
@@ -35,7 +38,9 @@ const sqliteBusyTimeoutMs = 5_000;
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const target = resolveDatabaseTarget(options.url, options.dataDir);
   const logger = options.logger ?? consoleStoreLogger;
-  const dialect = target.dialect === 'postgres' ? await postgresDialect(target, logger) : sqliteDialect(target);
+  // Each driver is loaded only for its own dialect.
+  const opened = target.dialect === 'postgres' ? { dialect: await postgresDialect(target, logger) } : await sqliteDialect(target);
+  const { dialect } = opened;
   const db = new Kysely<DatabaseSchema>({
     dialect,
     ...(options.onQuery === undefined ? {} : { log: options.onQuery }),
@@ -44,15 +49,20 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     db,
     dialect: target.dialect,
     description: target.description,
+    ...('sqlite' in opened ? { sqlite: opened.sqlite } : {}),
+    ...(options.onQuery === undefined ? {} : { onQuery: options.onQuery }),
     close: () => db.destroy(),
   };
 }
 
-function sqliteDialect(target: Extract<DatabaseTarget, { dialect: 'sqlite' }>): SqliteDialect {
+async function sqliteDialect(
+  target: Extract<DatabaseTarget, { dialect: 'sqlite' }>,
+): Promise<{ dialect: SqliteDialect; sqlite: SqliteDatabase.Database }> {
+  const { default: Sqlite } = await import('better-sqlite3');
   let database: SqliteDatabase.Database | undefined;
   try {
     if (target.filename !== ':memory:') mkdirSync(dirname(target.filename), { recursive: true });
-    database = new SqliteDatabase(target.filename);
+    database = new Sqlite(target.filename);
     database.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
     // WAL lets readers (the dashboard) run while the request log writes; NORMAL is durable in WAL
     // mode except for the last transactions before a power loss, which is fine for a log.
@@ -67,13 +77,15 @@ function sqliteDialect(target: Extract<DatabaseTarget, { dialect: 'sqlite' }>): 
       { cause: error },
     );
   }
-  return new SqliteDialect({ database });
+  return { dialect: new SqliteDialect({ database }), sqlite: database };
 }
+
 
 async function postgresDialect(
   target: Extract<DatabaseTarget, { dialect: 'postgres' }>,
   logger: StoreLogger,
 ): Promise<PostgresDialect> {
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: target.connectionString,
     max: postgresPoolSize,

@@ -7,7 +7,7 @@ import type { Store } from './types.js';
 
 export type OpenStoreOptions = OpenDatabaseOptions & {
   /** Write-behind tuning of the request log; the defaults suit production. */
-  requestLog?: Omit<RequestLogRepositoryOptions, 'db' | 'dialect' | 'logger'>;
+  requestLog?: Omit<RequestLogRepositoryOptions, 'db' | 'dialect' | 'logger' | 'sqlite' | 'onQuery'>;
 };
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
@@ -24,7 +24,14 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
 /** Builds the repositories on an open, migrated database. The store owns `database` from here on. */
 export function createStore(database: DatabaseHandle, options: Pick<OpenStoreOptions, 'logger' | 'requestLog'> = {}): Store {
   const logger = options.logger ?? consoleStoreLogger;
-  const requestLog = new RequestLogRepository({ ...options.requestLog, db: database.db, dialect: database.dialect, logger });
+  const requestLog = new RequestLogRepository({
+    ...options.requestLog,
+    db: database.db,
+    dialect: database.dialect,
+    logger,
+    ...(database.sqlite ? { sqlite: database.sqlite } : {}),
+    ...(database.onQuery ? { onQuery: database.onQuery } : {}),
+  });
   let closing: Promise<void> | undefined;
   return {
     dialect: database.dialect,

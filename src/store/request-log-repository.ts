@@ -1,5 +1,6 @@
 // The request log on SQL: write-behind inserts (see write-behind-queue.ts) and newest-first reads.
-import { CompiledQuery, sql, type Insertable, type Selectable } from 'kysely';
+import type SqliteDatabase from 'better-sqlite3';
+import { CompiledQuery, sql, type Insertable, type LogEvent, type Selectable } from 'kysely';
 import { booleanWriter, readBoolean, readInteger, writeInteger, writeText } from './column-values.js';
 import type { RequestLogTable, SqlDialect, StoreDatabase } from './database.js';
 import type { StoreLogger } from './store-logger.js';
@@ -14,6 +15,10 @@ export type RequestLogRepositoryOptions = WriteTuning & {
   db: StoreDatabase;
   dialect: SqlDialect;
   logger: StoreLogger;
+  /** On SQLite: the raw connection, for batch inserts through one prepared statement. */
+  sqlite?: SqliteDatabase.Database;
+  /** Told of the batches written through `sqlite`, as Kysely tells of its own queries. */
+  onQuery?: (event: LogEvent) => void;
 };
 
 type Row = Insertable<RequestLogTable>;
@@ -45,10 +50,12 @@ export class RequestLogRepository implements RequestLog {
   readonly #writeBoolean: (value: boolean) => boolean | number;
   /** Compiled multi-row INSERTs by row count: a batch only binds new parameters. */
   readonly #insertStatements = new Map<number, CompiledQuery>();
+  readonly #sqliteInsert: ((rows: readonly Row[]) => void) | undefined;
 
   constructor(options: RequestLogRepositoryOptions) {
     this.#db = options.db;
     this.#writeBoolean = booleanWriter(options.dialect);
+    this.#sqliteInsert = options.sqlite ? sqliteBatchInsert(options.sqlite, options.onQuery) : undefined;
     this.#queue = new WriteBehindQueue<RequestLogEntry>({
       name: 'request log',
       writeBatch: (entries) => this.#insert(entries),
@@ -101,6 +108,7 @@ export class RequestLogRepository implements RequestLog {
    */
   async #insert(entries: readonly RequestLogEntry[]): Promise<void> {
     const rows = entries.map((entry) => this.#toRow(entry));
+    if (this.#sqliteInsert) return this.#sqliteInsert(rows);
     const cached = this.#insertStatements.get(rows.length);
     if (cached !== undefined) {
       await this.#db.executeQuery(CompiledQuery.raw(cached.sql, flattenRows(rows)));
@@ -158,6 +166,30 @@ function toEntry(row: Selectable<RequestLogTable>): RequestLogEntry {
     costMicroUsd: readInteger(row.cost_micro_usd),
     latencyMs: row.latency_ms,
     ttftMs: row.ttft_ms,
+  };
+}
+
+/**
+ * SQLite: one prepared single-row INSERT run for every row inside one transaction. Measured against
+ * Kysely's multi-row INSERT, which better-sqlite3 must prepare afresh for every batch size, this costs
+ * half the CPU per row and keeps no statement per size in memory.
+ */
+function sqliteBatchInsert(database: SqliteDatabase.Database, onQuery: ((event: LogEvent) => void) | undefined) {
+  const text = `insert into "request_log" (${columns.map((column) => `"${column}"`).join(', ')}) values (${columns
+    .map(() => '?')
+    .join(', ')}) on conflict ("id") do nothing`;
+  const statement = database.prepare(text);
+  const writeAll = database.transaction((rows: readonly Row[]) => {
+    for (const row of rows) statement.run(columns.map((column) => row[column]));
+  });
+  return (rows: readonly Row[]) => {
+    const started = performance.now();
+    writeAll(rows);
+    onQuery?.({
+      level: 'query',
+      query: CompiledQuery.raw(`${text} -- ×${rows.length} in one transaction`, flattenRows(rows)),
+      queryDurationMillis: performance.now() - started,
+    });
   };
 }
 

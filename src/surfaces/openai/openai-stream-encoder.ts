@@ -25,7 +25,9 @@ export class OpenAIStreamEncoder {
   encode(part: StreamPart): string {
     switch (part.type) {
       case 'start':
-        return '';
+        // The role chunk goes out as soon as the upstream has started: the client's first byte does not
+        // wait for the first token.
+        return this.flavour === 'chat' ? this.roleChunk(0) : '';
       case 'text-delta':
         if (part.text === '') return '';
         return this.flavour === 'chat'
