@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Baseline (a): the thinnest honest Node pass-through, the practical limit for a Node gateway
-// (see shared/BENCHMARKING.md). node:http server, one undici.Pool to the upstream, the request
+// (bench/README.md). node:http server, one undici.Pool to the upstream, the request
 // body buffered, the response piped with pool.stream(). GET /health answers locally.
 //   node bench/baseline-proxy.mjs --port 0 --upstream http://127.0.0.1:PORT
 import http from 'node:http';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The benchmark harness: `npm run bench` (builds, then runs this), `node bench/run.mjs --help`.
-// Method: shared/BENCHMARKING.md. Layout and reading the output: bench/README.md.
+// Layout and reading the output: bench/README.md.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';

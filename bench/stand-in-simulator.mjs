@@ -2,7 +2,7 @@
 // A minimal provider simulator for the benchmark, used only when the project's own
 // simulator (dist/src/simulator/cli.js) is not built. Same command line, same start-up
 // line, same routes: OpenAI POST /v1/chat/completions, Anthropic POST /v1/messages,
-// GET /_sim/stats -> {requests, byRoute}. Wire shapes follow shared/reference/{openai,anthropic}.md.
+// GET /_sim/stats -> {requests, byRoute}. Wire shapes are OpenAI's and Anthropic's.
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 

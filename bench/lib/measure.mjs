@@ -7,7 +7,7 @@ import { runClosedLoop, runNodeGenerator } from './generators.mjs';
 import { compareReadings, fetchOnce, readResponse } from './verify.mjs';
 import { simulatorHits } from './targets.mjs';
 
-// The measured phases of one route, in order. `openLow` (the low rate of BENCHMARKING.md's
+// The measured phases of one route, in order. `openLow` (the low rate of the usual
 // reference figures) is left out with --low-rate 0.
 export function phasesFor(options) {
   const phases = [

@@ -5,7 +5,7 @@ export const helpText = `Usage: node bench/run.mjs [options]      (npm run bench
 
 Benchmarks the gateway against two Node baselines and direct calls to the provider simulator,
 on loopback, with the simulator and load generators pinned to one core and the server under test
-to the other (taskset). Method: shared/BENCHMARKING.md; output: a Markdown report printed and
+to the other (taskset). Method: bench/README.md; output: a Markdown report printed and
 written to bench/results/latest.md (raw numbers in latest.json). See bench/README.md.
 
 Options:

@@ -136,7 +136,7 @@ function detailTables(rows, options) {
     latencyTable(rows, (m) => m.open),
   ];
   if (options.lowRate > 0) {
-    sections.push(`### Open loop, non-streaming, ${options.lowRate} req/s (ms; the rate of BENCHMARKING.md's reference figures)`, latencyTable(rows, (m) => m.openLow));
+    sections.push(`### Open loop, non-streaming, ${options.lowRate} req/s (ms; the rate usual for reference figures)`, latencyTable(rows, (m) => m.openLow));
   }
   sections.push(
     `### Open loop, streaming, ${options.streamRate} streams/s (ms, from each request's scheduled send time)`,

@@ -51,13 +51,12 @@ export function forwardBody(request: ForwardRequest): string {
 }
 
 async function readBuffer(provider: string, response: UpstreamResponse, signal: AbortSignal): Promise<Buffer> {
-  const chunks: Buffer[] = [];
   try {
-    for await (const chunk of response.body) chunks.push(chunk as Buffer);
+    // undici's own consumer: measurably cheaper than an async iterator over the body stream.
+    return Buffer.from(await response.body.arrayBuffer());
   } catch (error) {
     throw networkError(provider, error, signal);
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 function usageOfJsonBody(body: Buffer, preset: CompatiblePreset | undefined): Usage | undefined {

@@ -19,12 +19,26 @@ export type UpstreamResponse = {
   body: Dispatcher.ResponseData['body'];
 };
 
+/** Upstream URLs repeat (one per provider path and model): each is parsed once. */
+const parsedUrls = new Map<string, { origin: string; path: string }>();
+
+function splitUrl(url: string): { origin: string; path: string } {
+  let parsed = parsedUrls.get(url);
+  if (parsed === undefined) {
+    const value = new URL(url);
+    parsed = { origin: value.origin, path: value.pathname + value.search };
+    if (parsedUrls.size >= 1000) parsedUrls.clear();
+    parsedUrls.set(url, parsed);
+  }
+  return parsed;
+}
+
 export async function callUpstream(call: UpstreamCall): Promise<UpstreamResponse> {
-  const url = new URL(call.url);
+  const url = splitUrl(call.url);
   try {
     const response = await call.dispatcher.request({
       origin: url.origin,
-      path: url.pathname + url.search,
+      path: url.path,
       method: call.method ?? 'POST',
       headers: call.headers,
       body: call.body ?? null,
