@@ -64,8 +64,8 @@ export function buildCatalogue(entries: readonly ModelEntry[], knownProviders: R
       byQualified.set(`${entry.provider}/${alias}`, entry);
     }
   }
-  const unique = [...new Map([...byQualified.values()].map((entry) => [`${entry.provider}/${entry.id}`, entry])).values()]
-    .filter((entry) => knownProviders.has(entry.provider));
+  // Aliases point at the same entry object, so a Set lists each model once.
+  const unique = [...new Set(byQualified.values())].filter((entry) => knownProviders.has(entry.provider));
   return {
     list: () => unique,
     resolve(name) {

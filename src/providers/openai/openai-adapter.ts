@@ -4,6 +4,7 @@
 import type { ChatResult, StreamPart } from '../../core/chat.js';
 import { GatewayError } from '../../core/errors.js';
 import type { CompatiblePreset } from '../compatible/presets.js';
+import { readJson } from '../shared/http.js';
 import { iterateSse, parseEventJson } from '../shared/sse.js';
 import type { AdapterOptions, CallContext, ChatStream, ProviderAdapter } from '../spec.js';
 import { encodeChatRequest, encodeCompletionRequest, type RequestBody } from './openai-chat-request.js';
@@ -14,7 +15,6 @@ import { forwardRequest } from './openai-forward.js';
 import {
   openConnection,
   postUpstream,
-  readJsonBody,
   rejectJsonStream,
   releaseOnReturn,
   type OpenAIConnection,
@@ -49,7 +49,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdap
     adapter.embed = async (request, context) => {
       const body = JSON.stringify(encodeEmbedRequest(request, preset));
       const response = await postUpstream(connection, '/embeddings', body, context, 'json');
-      return decodeEmbedResponse(await readJsonBody(connection, response, context.signal), connection.provider);
+      return decodeEmbedResponse(await readJson(connection.provider, response.body, context.signal), connection.provider);
     };
   }
   // Only where the vendor's bytes are already what an OpenAI client expects.
@@ -67,7 +67,7 @@ class OpenAICalls {
 
   async json(path: string, body: RequestBody, flavour: ResponseFlavour, context: CallContext): Promise<ChatResult> {
     const response = await postUpstream(this.connection, path, JSON.stringify(body), context, 'json');
-    const raw = await readJsonBody(this.connection, response, context.signal);
+    const raw = await readJson(this.connection.provider, response.body, context.signal);
     return decodeResponse(raw, flavour, this.connection.provider, this.preset);
   }
 

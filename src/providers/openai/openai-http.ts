@@ -54,10 +54,6 @@ export async function postUpstream(
   return response;
 }
 
-/** Reads a JSON body; a read cut by the client's disconnect is reported as such, not as a provider fault. */
-export function readJsonBody(connection: OpenAIConnection, response: UpstreamResponse, signal: AbortSignal): Promise<unknown> {
-  return readJson(connection.provider, response.body, signal);
-}
 
 /**
  * Some servers answer a stream request with a JSON body (an error with status 200, or streaming unsupported).
@@ -70,7 +66,7 @@ export async function rejectJsonStream(
 ): Promise<void> {
   const contentType = headerValue(response.headers, 'content-type') ?? '';
   if (!contentType.includes('application/json')) return;
-  const payload = await readJsonBody(connection, response, signal);
+  const payload = await readJson(connection.provider, response.body, signal);
   if (isRecord(payload) && payload.error !== undefined && payload.error !== null) {
     throw streamEventError(connection.provider, payload);
   }

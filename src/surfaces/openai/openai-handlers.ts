@@ -64,19 +64,12 @@ async function forward(
   const body = call.body as Record<string, unknown> & typeof call.body;
   const stream = body.stream === true;
   const includeUsage = body.stream_options?.include_usage === true;
-  let changed = false;
-  if (body.model !== call.route.entry.upstreamId) {
-    body.model = call.route.entry.upstreamId;
-    changed = true;
-  }
-  if (stream && !includeUsage) {
-    // Usage is always asked of the upstream so the call can be metered; the adapter strips it for the client.
-    body.stream_options = { ...body.stream_options, include_usage: true };
-    changed = true;
-  }
+  // Only the model name may change here; asking the upstream for usage is the adapter's job (ForwardRequest).
+  const renamed = body.model !== call.route.entry.upstreamId;
+  if (renamed) body.model = call.route.entry.upstreamId;
   const forwarded = await upstream(
     call.meter,
-    call.route.adapter.forward!({ path, body, bodyText: changed ? undefined : call.bodyText, stream, includeUsage }, call.context),
+    call.route.adapter.forward!({ path, body, bodyText: renamed ? undefined : call.bodyText, stream, includeUsage }, call.context),
   );
   await relayForwarded(exchange, call.meter, forwarded);
 }
