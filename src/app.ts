@@ -4,20 +4,37 @@ import type { AddressInfo } from 'node:net';
 import { mergeModels } from './catalogue/from-config.js';
 import { defaultModels } from './catalogue/default-models.js';
 import type { Config } from './config/schema.js';
+import { createByokHasher } from './access/byok-hash.js';
+import { createMemoryLoginThrottle } from './access/login-throttle.js';
+import { createSecretBox, deriveKey } from './access/secret-box.js';
+import { createTokenIssuer } from './access/tokens.js';
 import { createHttpServer } from './http/server.js';
+import { createAuthenticator, type Authenticator } from './identity/authenticator.js';
+import { createCredentialVault } from './identity/credential-vault.js';
+import type { IdentityDeps } from './identity/identity-deps.js';
+import { createWindowLimiter } from './identity/window-limiter.js';
 import type { Logger } from './observability/logger.js';
 import { createModelDirectory, type ModelDirectory } from './pipeline/model-directory.js';
 import { createProviders, providerIds, type ProviderSet } from './providers/registry.js';
 import type { Store } from './store/types.js';
 import { healthRoute } from './surfaces/health.js';
 import { openAIRoutes, renderOpenAIError } from './surfaces/openai/openai-routes.js';
+import { renderPlatformError } from './surfaces/platform/platform-io.js';
+import { platformRoutes } from './surfaces/platform/platform-routes.js';
 
-export type AppPorts = { store: Store; logger: Logger };
+export type AppPorts = {
+  store: Store;
+  logger: Logger;
+  /** 32 bytes: seals provider credentials; the token and BYOK-hash keys are derived from it. */
+  masterKey: Buffer;
+};
 
 export type App = {
   server: Server;
   directory: ModelDirectory;
   providers: ProviderSet;
+  identity: IdentityDeps;
+  authenticator: Authenticator;
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
   /** Stops accepting connections, waits for in-flight requests, closes upstream pools. Not the store. */
   close(): Promise<void>;
@@ -25,17 +42,32 @@ export type App = {
 
 export function createApp(config: Readonly<Config>, ports: AppPorts): App {
   const providers = createProviders(config.providers);
-  const directory = createModelDirectory(mergeModels(defaultModels, config.models), providers.adapters, new Set(providerIds));
+  const directory = createModelDirectory(
+    mergeModels(defaultModels, config.models),
+    providers.adapters,
+    new Set(providerIds),
+    providers.adapterFor,
+  );
   const meter = { requestLog: ports.store.requestLog, logger: ports.logger, logRequests: config.logging.requests };
+  const identity = createIdentity(config, ports);
+  const { authenticator, vault } = identity;
   const server = createHttpServer({
     logger: ports.logger,
-    renderNotFound: renderOpenAIError,
-    routes: [healthRoute(config.server.environment), ...openAIRoutes({ directory, meter, bodyLimit: config.server.bodyLimit })],
+    renderNotFound: (exchange, error) =>
+      (isPlatformPath(exchange.request.url) ? renderPlatformError : renderOpenAIError)(exchange, error),
+    authorize: authenticator.authorize,
+    routes: [
+      healthRoute(config.server.environment),
+      ...openAIRoutes({ directory, vault, meter, bodyLimit: config.server.bodyLimit }),
+      ...platformRoutes({ identity, bodyLimit: config.server.bodyLimit, trustProxy: config.server.trustProxy }),
+    ],
   });
   return {
     server,
     directory,
     providers,
+    identity,
+    authenticator,
     listen(port = config.server.port, host = config.server.host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -55,4 +87,33 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
       await providers.close();
     },
   };
+}
+
+function createIdentity(config: Readonly<Config>, ports: AppPorts): IdentityDeps {
+  const { auth } = config;
+  const box = createSecretBox(ports.masterKey);
+  const tokens = createTokenIssuer({ key: deriveKey(ports.masterKey, 'switchyard token signing v1'), ttlSeconds: auth.tokenTtlSeconds });
+  const authenticator = createAuthenticator({
+    store: ports.store.access,
+    tokens,
+    hashProviderKey: createByokHasher(deriveKey(ports.masterKey, 'switchyard byok hash v1')),
+    ...(auth.anonymousByok.enabled ? { anonymousByok: createWindowLimiter({ limit: auth.anonymousByok.requestsPerMinute }) } : {}),
+    cacheTtlMs: auth.cacheSeconds * 1000,
+  });
+  const vault = createCredentialVault({ store: ports.store.access, box, logger: ports.logger, ttlMs: auth.cacheSeconds * 1000 });
+  return {
+    store: ports.store.access,
+    authenticator,
+    vault,
+    box,
+    tokens,
+    loginThrottles: { account: createMemoryLoginThrottle({ freeFailures: 5 }), address: createMemoryLoginThrottle({ freeFailures: 20 }) },
+    logger: ports.logger,
+    now: () => new Date(),
+    knownProviders: providerIds.filter((id) => id !== 'sim'),
+  };
+}
+
+function isPlatformPath(url: string | undefined): boolean {
+  return url !== undefined && (url.startsWith('/api/') || url === '/api' || url.startsWith('/v2/'));
 }

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Composition root: reads config, builds the ports, starts the server. Nothing else.
+import { MasterKeyError } from './access/secret-box.js';
 import { createApp } from './app.js';
+import { cliCommands, runCli, UsageError } from './cli/cli.js';
+import { openGatewayState } from './cli/open-gateway-state.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createLogger } from './observability/logger.js';
 import { version } from './observability/version.js';
+import { bootstrapOperator, type BootstrapResult } from './identity/bootstrap.js';
 import type { SimulatorHandle } from './simulator/simulator.js';
-import { openStore } from './store/open-store.js';
 
 async function main(): Promise<void> {
   let config: Readonly<Config>;
@@ -29,10 +32,12 @@ async function main(): Promise<void> {
     });
   }
 
-  const store = await openStore({ url: config.database.url, dataDir: config.dataDir, logger });
-  const app = createApp(config, { store, logger });
+  const { store, masterKey } = await openGatewayState(config, logger);
+  if (masterKey.source === 'generated') logger.warn({ path: masterKey.path }, 'generated a new master key; back this file up');
+  const bootstrap = await bootstrapOperator(store.access, config.auth.admin);
+  const app = createApp(config, { store, logger, masterKey: masterKey.key });
   const { url } = await app.listen();
-  printBanner(config, url, store.dialect, simulator !== undefined, [...app.providers.adapters.keys()]);
+  printBanner(config, url, store.dialect, simulator !== undefined, [...app.providers.adapters.keys()], bootstrap);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -62,7 +67,14 @@ async function maybeStartSimulator(config: Readonly<Config>): Promise<SimulatorH
   return startSimulator({ port });
 }
 
-function printBanner(config: Readonly<Config>, url: string, dialect: string, simulated: boolean, providers: string[]): void {
+function printBanner(
+  config: Readonly<Config>,
+  url: string,
+  dialect: string,
+  simulated: boolean,
+  providers: string[],
+  bootstrap: BootstrapResult,
+): void {
   const shown = config.server.publicURL ?? url.replace('://0.0.0.0:', '://127.0.0.1:');
   const model = simulated ? 'sim-chat' : 'gpt-4o-mini';
   const lines = [
@@ -75,18 +87,45 @@ function printBanner(config: Readonly<Config>, url: string, dialect: string, sim
       'Its answers are simulated, not produced by a model. Set e.g. OPENAI_API_KEY to use a real provider.',
     );
   }
+  if (bootstrap.created) {
+    lines.push(
+      '',
+      'First start: created the operator organization and its admin.',
+      `  Admin API key (shown only once, store it now): ${bootstrap.apiKey}`,
+      `  Admin sign-in: ${bootstrap.email}` +
+        (bootstrap.password === undefined ? ' (password from configuration)' : ` / password ${bootstrap.password} (shown only once)`),
+    );
+  }
+  const key = bootstrap.created ? bootstrap.apiKey : '$SWITCHYARD_API_KEY';
   lines.push(
     '',
     'Try it:',
-    `  curl ${shown}/v1/chat/completions -H 'content-type: application/json' \\`,
+    ...(bootstrap.created ? [`  export SWITCHYARD_API_KEY=${key}`] : ['  (use an API key; create one with: npx switchyard keys create)']),
+    `  curl ${shown}/v1/chat/completions -H "Authorization: Bearer $SWITCHYARD_API_KEY" -H 'content-type: application/json' \\`,
     `    -d '{"model":"${model}","messages":[{"role":"user","content":"Hello!"}]}'`,
-    `  curl ${shown}/v1/models`,
+    `  curl ${shown}/v1/models -H "Authorization: Bearer $SWITCHYARD_API_KEY"`,
     '',
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`switchyard: failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-  process.exit(1);
-});
+const command = process.argv[2];
+if (command !== undefined && (cliCommands as readonly string[]).includes(command)) {
+  runCli(process.argv.slice(2)).catch((error: unknown) => {
+    const expected = error instanceof UsageError || error instanceof ConfigError || error instanceof MasterKeyError;
+    process.stderr.write(`switchyard: ${expected ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(expected ? 2 : 1);
+  });
+} else if (command !== undefined) {
+  process.stderr.write(`switchyard: unknown command '${command}'; try 'switchyard help'.\n`);
+  process.exit(2);
+} else {
+  main().catch((error: unknown) => {
+    if (error instanceof MasterKeyError) {
+      process.stderr.write(`switchyard: ${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`switchyard: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -44,7 +44,7 @@ export async function verifyRoute(context, target, origin, route) {
   const warnings = [];
   const hitsBefore = await simulatorHits(context.simOrigin);
   for (const stream of [false, true]) {
-    const spec = requestFor(target.kind, route, stream, context.options.clientKey);
+    const spec = requestFor(target.kind, route, stream, target.clientKey ?? context.options.clientKey);
     const mode = stream ? 'streaming' : 'JSON';
     let reading;
     try {
@@ -103,7 +103,7 @@ async function waitForQuiet(context, pids) {
 
 export async function runPhase(context, target, running, route, phase) {
   const { options, cores } = context;
-  const spec = requestFor(target.kind, route, phase.stream, options.clientKey);
+  const spec = requestFor(target.kind, route, phase.stream, target.clientKey ?? options.clientKey);
   const pid = running.handle?.pid;
   const pids = [pid, context.simPid];
   if (options.quietWaitS > 0) await waitForQuiet(context, pids);
@@ -142,7 +142,7 @@ export async function warmUp(context, target, running) {
   for (const { route, stream } of combos) {
     await runClosedLoop({
       core: context.cores.load, origin: running.origin, wrk: context.wrk, tmpDir: context.tmpDir,
-      spec: requestFor(target.kind, route, stream, context.options.clientKey),
+      spec: requestFor(target.kind, route, stream, target.clientKey ?? context.options.clientKey),
       connections: context.options.connections, durationS: share,
     });
   }

@@ -26,7 +26,8 @@ Options:
   --node-generator        use the Node closed-loop generator even when wrk is installed
   --simulator-cli FILE    the project simulator's entry point (default dist/src/simulator/cli.js)
   --gateway-main FILE     the gateway's entry point (default dist/src/main.js)
-  --client-key KEY        bearer token the load sends to the gateway (default "bench")
+  --client-key KEY        bearer token the load sends to the simulator and baselines (default "bench"); the
+                          gateway gets the admin key it prints at its first start on a fresh data directory
   --quiet-wait S          before each phase, wait up to S s while other processes keep more than
                           --quiet-threshold of a core busy (default 30, quick 5; 0: never wait)
   --quiet-threshold C     foreign load, in cores, that counts as quiet (default 0.15)

@@ -5,6 +5,9 @@ import { join, relative, resolve } from 'node:path';
 import { request } from 'undici';
 import { freePort, onCleanup, startPinned, stopProcess, waitForHealth, waitForLine } from './processes.mjs';
 
+// The first start on an empty data directory prints the operator's admin key once; the load sends it.
+const adminKeyLine = /Admin API key \(shown only once, store it now\): (sy_\w+)/;
+
 export const repoRoot = new URL('../../', import.meta.url).pathname;
 const projectSimulator = join(repoRoot, 'dist/src/simulator/cli.js');
 const standInSimulator = join(repoRoot, 'bench/stand-in-simulator.mjs');
@@ -85,6 +88,8 @@ function baseline(id, label, script) {
 
 const gateway = {
   id: 'gateway', label: 'gateway', kind: 'gateway', routes: ['pass-through', 'translated'],
+  /** Set once started: the gateway's admin key, sent by the load instead of --client-key. */
+  clientKey: undefined,
   async start({ simOrigin, core, startTimeoutS, gatewayMainPath }) {
     const main = gatewayMainPath ? resolve(gatewayMainPath) : gatewayMain;
     if (!existsSync(main)) {
@@ -106,6 +111,7 @@ const gateway = {
     const origin = `http://127.0.0.1:${port}`;
     try {
       await waitForHealth(handle, `${origin}/health`, startTimeoutS * 1000);
+      gateway.clientKey = (await waitForLine(handle, adminKeyLine, startTimeoutS * 1000))[1];
     } catch (error) {
       await stopProcess(handle);
       cleanup();

@@ -93,6 +93,14 @@ function applyEnv(tree: Tree, env: Env): void {
   if (env.SWITCHYARD_DATA_DIR) set(['dataDir'], env.SWITCHYARD_DATA_DIR);
   if (env.DATABASE_URL) set(['database', 'url'], env.DATABASE_URL);
   if (env.LOG_LEVEL) set(['logging', 'level'], env.LOG_LEVEL);
+  if (env.SWITCHYARD_TRUST_PROXY) set(['server', 'trustProxy'], env.SWITCHYARD_TRUST_PROXY === 'true' || env.SWITCHYARD_TRUST_PROXY === '1');
+  if (env.SWITCHYARD_MASTER_KEY) set(['auth', 'masterKey'], env.SWITCHYARD_MASTER_KEY);
+  if (env.SWITCHYARD_MASTER_KEY_FILE) set(['auth', 'masterKeyFile'], env.SWITCHYARD_MASTER_KEY_FILE);
+  if (env.SWITCHYARD_ADMIN_EMAIL) set(['auth', 'admin', 'email'], env.SWITCHYARD_ADMIN_EMAIL);
+  if (env.SWITCHYARD_ADMIN_PASSWORD) set(['auth', 'admin', 'password'], env.SWITCHYARD_ADMIN_PASSWORD);
+  if (env.SWITCHYARD_ANONYMOUS_BYOK) {
+    set(['auth', 'anonymousByok', 'enabled'], env.SWITCHYARD_ANONYMOUS_BYOK === 'true' || env.SWITCHYARD_ANONYMOUS_BYOK === '1');
+  }
   if (env.SWITCHYARD_SIMULATOR) {
     const value = env.SWITCHYARD_SIMULATOR;
     set(['simulator', 'enabled'], value === 'auto' ? 'auto' : value === 'true' || value === '1');

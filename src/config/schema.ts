@@ -1,6 +1,7 @@
 // The configuration file's schema. Strict: an unknown or mistyped field stops the start with its path.
 import { z } from 'zod';
 import { capabilities } from '../core/catalogue.js';
+import { emailSchema } from '../identity/email.js';
 
 const price = z.number().nonnegative().describe('USD per million tokens');
 
@@ -45,6 +46,39 @@ export const configSchema = z.strictObject({
       environment: z.string().min(1).default('development'),
       /** Public hostname used in printed examples. */
       publicURL: z.url().optional(),
+      /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+      trustProxy: z.boolean().default(false),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      /**
+       * 32 bytes (64 hex characters or base64) that encrypt provider credentials and sign tokens. Absent on
+       * SQLite: generated once into `<dataDir>/master.key`. Required with PostgreSQL (replicas must share it).
+       */
+      masterKey: z.string().min(1).optional(),
+      /** A file holding the master key, e.g. a mounted secret. */
+      masterKeyFile: z.string().min(1).optional(),
+      /** Lifetime of tokens from POST /api/token. */
+      tokenTtlSeconds: z.number().int().min(60).max(30 * 24 * 3600).default(12 * 3600),
+      /** How long a replica trusts a looked-up key or user before reading it again (revocations elsewhere). */
+      cacheSeconds: z.number().int().min(0).max(300).default(15),
+      /** The first start's admin user (the operator organization's). */
+      admin: z
+        .strictObject({
+          email: emailSchema.default('admin@localhost'),
+          /** When absent, one is generated and printed once. */
+          password: z.string().min(12).optional(),
+        })
+        .prefault({}),
+      /** Anonymous bring-your-own-key: the provider key alone as the bearer token on model routes. */
+      anonymousByok: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          /** Per provider key (hashed), per minute. */
+          requestsPerMinute: z.number().int().positive().default(60),
+        })
+        .prefault({}),
     })
     .prefault({}),
   dataDir: z.string().min(1).default('./data'),

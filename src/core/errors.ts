@@ -9,6 +9,7 @@ export const errorCatalogue = {
   not_found: { status: 404, type: 'not_found_error', retryable: false },
   model_not_found: { status: 404, type: 'not_found_error', retryable: false },
   method_not_allowed: { status: 405, type: 'invalid_request_error', retryable: false },
+  conflict: { status: 409, type: 'invalid_request_error', retryable: false },
   payload_too_large: { status: 413, type: 'invalid_request_error', retryable: false },
   unsupported_media_type: { status: 415, type: 'invalid_request_error', retryable: false },
   rate_limited: { status: 429, type: 'rate_limit_error', retryable: true },
@@ -35,6 +36,8 @@ export type GatewayErrorOptions = {
   /** Seconds the client should wait (429, 503). */
   retryAfter?: number;
   provider?: string;
+  /** Machine-readable specifics for the client (the platform envelope's `details`), e.g. the scope that was required. */
+  details?: Record<string, unknown>;
   cause?: unknown;
 };
 
@@ -47,6 +50,7 @@ export class GatewayError extends Error {
   readonly publicCode: string | null;
   readonly retryAfter: number | undefined;
   readonly provider: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -60,6 +64,7 @@ export class GatewayError extends Error {
     this.publicCode = options.publicCode === undefined ? code : options.publicCode;
     this.retryAfter = options.retryAfter;
     this.provider = options.provider;
+    this.details = options.details;
   }
 }
 

@@ -3,6 +3,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import findMyWay, { type HTTPMethod } from 'find-my-way';
+import type { Principal } from '../access/principal.js';
+import type { Domain, Scope } from '../access/scopes.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { uuidv7 } from './request-id.js';
@@ -16,13 +18,25 @@ export type Exchange = {
   signal: AbortSignal;
   /** performance.now() at arrival. */
   startedAt: number;
+  /** Set before the handler runs on every route that is not public. */
+  principal: Principal | undefined;
 };
 
 export type ErrorRenderer = (exchange: Exchange, error: GatewayError) => void;
 
+/**
+ * What a route requires: nothing (`public`), or a minimum scope and the domain it belongs to (null: any
+ * domain, e.g. "who am I"). `byok`: the route can be served with a provider key the client brings.
+ */
+export type RouteAccess = 'public' | { scope: Scope; domain: Domain | null; byok?: boolean };
+
+/** Authenticates and authorizes one request for a route, or throws a 401/403/429 GatewayError. */
+export type Authorizer = (exchange: Exchange, access: Exclude<RouteAccess, 'public'>) => Principal | Promise<Principal>;
+
 export type Route = {
   method: HTTPMethod | HTTPMethod[];
   path: string;
+  access: RouteAccess;
   handler: (exchange: Exchange) => Promise<void> | void;
   renderError: ErrorRenderer;
 };
@@ -32,6 +46,8 @@ export type HttpServerOptions = {
   logger: Logger;
   /** Renders errors for paths no route matches. */
   renderNotFound: ErrorRenderer;
+  /** Required when any route is not public. */
+  authorize?: Authorizer;
 };
 
 export function createHttpServer(options: HttpServerOptions): Server {
@@ -41,7 +57,11 @@ export function createHttpServer(options: HttpServerOptions): Server {
     caseSensitive: true,
     defaultRoute: (request, response) => notFound(request, response),
   });
+  const { authorize } = options;
   for (const route of options.routes) {
+    if (route.access !== 'public' && authorize === undefined) {
+      throw new Error(`Route ${route.path} requires authorization but the server has no authorizer.`);
+    }
     router.on(route.method, route.path, (request, response, params) => {
       void run(route, request, response, params);
     });
@@ -50,6 +70,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
   async function run(route: Route, request: IncomingMessage, response: ServerResponse, params: Exchange['params']) {
     const exchange = startExchange(request, response, params);
     try {
+      if (route.access !== 'public') {
+        const principal = authorize!(exchange, route.access);
+        exchange.principal = principal instanceof Promise ? await principal : principal;
+      }
       await route.handler(exchange);
     } catch (error) {
       fail(exchange, toGatewayError(error), route.renderError, options.logger);
@@ -88,7 +112,7 @@ function startExchange(request: IncomingMessage, response: ServerResponse, param
   });
   const requestId = uuidv7();
   response.setHeader('x-request-id', requestId);
-  return { request, response, requestId, params, signal: controller.signal, startedAt: performance.now() };
+  return { request, response, requestId, params, signal: controller.signal, startedAt: performance.now(), principal: undefined };
 }
 
 function fail(exchange: Exchange, error: GatewayError, render: ErrorRenderer, logger: Logger): void {
@@ -101,7 +125,10 @@ function fail(exchange: Exchange, error: GatewayError, render: ErrorRenderer, lo
     exchange.response.destroy();
     return;
   }
+  // A refused request's body is never read: drain it so the connection can be reused.
+  if (!exchange.request.readableEnded) exchange.request.resume();
   if (error.retryAfter !== undefined) exchange.response.setHeader('retry-after', String(error.retryAfter));
+  if (error.status === 401) exchange.response.setHeader('www-authenticate', 'Bearer realm="switchyard"');
   render(exchange, error);
 }
 

@@ -13,6 +13,14 @@ const redact = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers["x-goog-api-key"]',
+  'headers["x-provider-key"]',
+  'req.headers["x-provider-key"]',
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  'token',
+  '*.token',
 ];
 
 export function createLogger(level: LevelWithSilent, destination?: NodeJS.WritableStream): Logger {

@@ -1,6 +1,7 @@
 // One model call's accounting: usage → cost, the request-log row and the log line. Every call that reached
 // a provider, succeeded or not, leaves exactly one row.
 import { performance } from 'node:perf_hooks';
+import type { Principal } from '../access/principal.js';
 import type { ModelEntry } from '../core/catalogue.js';
 import { emptyUsage, type Usage } from '../core/chat.js';
 import type { GatewayError } from '../core/errors.js';
@@ -17,6 +18,8 @@ export type CallStart = {
   entry: ModelEntry;
   stream: boolean;
   startedAt: number;
+  /** Who made the call (absent only in tests of the meter itself). */
+  principal: Principal | undefined;
 };
 
 export class CallMeter {
@@ -70,12 +73,18 @@ export class CallMeter {
       costMicroUsd: cost,
       latencyMs: Math.round(now - call.startedAt),
       ttftMs: this.firstTokenAt === undefined ? null : Math.round(this.firstTokenAt - call.startedAt),
+      organizationId: call.principal?.organizationId ?? null,
+      apiKeyId: call.principal?.apiKeyId ?? null,
+      userId: call.principal?.userId ?? null,
+      byokHash: call.principal?.providerKeyHash ?? null,
     };
     this.ports.requestLog.record(entry);
     if (this.ports.logRequests) {
       this.ports.logger.info(
         {
           requestId: entry.id,
+          organizationId: entry.organizationId,
+          apiKeyId: entry.apiKeyId,
           model: entry.model,
           provider: entry.provider,
           status,

@@ -7,8 +7,12 @@ export type Route = { entry: ModelEntry; adapter: ProviderAdapter; requested: st
 
 export type ModelDirectory = {
   readonly catalogue: Catalogue;
-  /** Resolves a client's model name for a use; throws a 404/400 GatewayError naming the problem. */
-  route(name: string, capability: Capability): Route;
+  /**
+   * Resolves a client's model name for a use; throws a 404/400 GatewayError naming the problem.
+   * `canReach` names providers without a server-wide credential that this call can still use because
+   * it brings its own key (an organization's stored credential, or BYOK).
+   */
+  route(name: string, capability: Capability, canReach?: (provider: string) => boolean): Route;
   /** The public name of an entry: bare when it resolves back to the entry, else `provider/id`. */
   publicName(entry: ModelEntry): string;
 };
@@ -17,6 +21,7 @@ export function createModelDirectory(
   entries: readonly ModelEntry[],
   adapters: ReadonlyMap<string, ProviderAdapter>,
   allProviders: ReadonlySet<string>,
+  adapterFor: (provider: string) => ProviderAdapter | undefined = (provider) => adapters.get(provider),
 ): ModelDirectory {
   const catalogue = buildCatalogue(entries, new Set(adapters.keys()));
   // Knows every provider, so a model of an unconfigured provider gets a precise message.
@@ -29,9 +34,17 @@ export function createModelDirectory(
   return {
     catalogue,
     publicName: (entry) => publicNames.get(entry) ?? `${entry.provider}/${entry.id}`,
-    route(name, capability) {
-      const resolved = catalogue.resolve(name);
-      if (!resolved) throw unknownModel(name, everything);
+    route(name, capability, canReach) {
+      let resolved = catalogue.resolve(name);
+      let adapter = resolved && adapters.get(resolved.entry.provider);
+      if (!resolved && canReach) {
+        const elsewhere = everything.resolve(name);
+        if (elsewhere && canReach(elsewhere.entry.provider)) {
+          adapter = adapterFor(elsewhere.entry.provider);
+          if (adapter) resolved = elsewhere;
+        }
+      }
+      if (!resolved || !adapter) throw unknownModel(name, everything);
       const { entry } = resolved;
       if (!entry.capabilities.includes(capability) && !(capability === 'completions' && entry.capabilities.includes('chat'))) {
         throw new GatewayError('invalid_request', `The model '${name}' does not support ${describe(capability)}.`, {
@@ -39,7 +52,7 @@ export function createModelDirectory(
           publicCode: 'model_not_supported',
         });
       }
-      return { entry, adapter: adapters.get(entry.provider)!, requested: name };
+      return { entry, adapter, requested: name };
     },
   };
 }

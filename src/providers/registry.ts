@@ -38,7 +38,13 @@ export function isKnownProvider(id: string): boolean {
 const DEFAULT_TIMEOUT_MS = 300_000;
 
 export type ProviderSet = {
+  /** Providers usable with the server's own configuration (a key, or a base URL for keyless local servers). */
   adapters: Map<string, ProviderAdapter>;
+  /**
+   * The adapter for any known provider, built on first use when it has no server-wide credential: calls
+   * through it must bring their own key (an organization's stored credential or the client's, BYOK).
+   */
+  adapterFor(id: string): ProviderAdapter | undefined;
   close(): Promise<void>;
 };
 
@@ -48,17 +54,15 @@ export type ProviderSet = {
  */
 export function createProviders(configured: Readonly<Record<string, ProviderConfig>>): ProviderSet {
   const adapters = new Map<string, ProviderAdapter>();
+  const keyless = new Map<string, ProviderAdapter>();
   const pools: Pool[] = [];
-  for (const [id, settings] of Object.entries(configured)) {
-    if (settings.enabled === false) continue;
+  for (const id of Object.keys(configured)) {
+    if (!isKnownProvider(id)) throw new Error(`Unknown provider '${id}' in config. Known providers: ${providerIds.join(', ')}.`);
+  }
+
+  function build(id: string, settings: ProviderConfig): ProviderAdapter {
     const nativeEntry = (native as Record<string, NativeProvider>)[id];
     const preset = (presets as Record<string, CompatiblePreset>)[id];
-    if (!nativeEntry && !preset) {
-      throw new Error(`Unknown provider '${id}' in config. Known providers: ${providerIds.join(', ')}.`);
-    }
-    const requiresKey = nativeEntry ? nativeEntry.requiresKey : preset!.requiresKey;
-    if (requiresKey && !settings.apiKey) continue;
-    if (!requiresKey && !settings.apiKey && !settings.baseURL) continue;
     const baseURL = (settings.baseURL ?? nativeEntry?.baseURL ?? preset!.baseURL).replace(/\/+$/, '');
     const timeout = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const pool = new Pool(new URL(baseURL).origin, {
@@ -69,10 +73,28 @@ export function createProviders(configured: Readonly<Record<string, ProviderConf
     });
     pools.push(pool);
     const options: AdapterOptions = { id, apiKey: settings.apiKey, baseURL, dispatcher: pool, headers: settings.headers };
-    adapters.set(id, nativeEntry ? nativeEntry.create(options) : createOpenAIAdapter({ ...options, preset: preset! }));
+    return nativeEntry ? nativeEntry.create(options) : createOpenAIAdapter({ ...options, preset: preset! });
+  }
+
+  for (const [id, settings] of Object.entries(configured)) {
+    if (settings.enabled === false) continue;
+    const nativeEntry = (native as Record<string, NativeProvider>)[id];
+    const requiresKey = nativeEntry ? nativeEntry.requiresKey : (presets as Record<string, CompatiblePreset>)[id]!.requiresKey;
+    if (requiresKey && !settings.apiKey) continue;
+    if (!requiresKey && !settings.apiKey && !settings.baseURL) continue;
+    adapters.set(id, build(id, settings));
   }
   return {
     adapters,
+    adapterFor(id) {
+      const ready = adapters.get(id) ?? keyless.get(id);
+      if (ready !== undefined) return ready;
+      // The simulator is only reachable where main.ts configured it; a disabled provider stays off.
+      if (!isKnownProvider(id) || id === 'sim' || configured[id]?.enabled === false) return undefined;
+      const adapter = build(id, { ...configured[id], apiKey: undefined });
+      keyless.set(id, adapter);
+      return adapter;
+    },
     async close() {
       await Promise.all(pools.map((pool) => pool.close()));
     },

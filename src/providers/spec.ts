@@ -17,8 +17,13 @@ export type CallContext = {
   requestId: string;
   /** Aborted when the client disconnects or a deadline passes: the upstream call must stop. */
   signal: AbortSignal;
-  /** Extra upstream headers for this call only (e.g. a BYOK key in later issues). */
+  /** Extra upstream headers for this call only. */
   headers?: Record<string, string>;
+  /**
+   * The provider credential for this call when it is not the adapter's own: an organization's stored key
+   * or one the client brought (BYOK). Sent in the provider's auth header, never logged.
+   */
+  apiKey?: string;
 };
 
 /** A streamed answer. Resolves once the upstream answered 2xx with headers: the last point to fall back. */

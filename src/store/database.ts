@@ -11,7 +11,10 @@ import type { ColumnType, Kysely } from 'kysely';
 
 /** An int8 column: pg reads it as a string, SQLite as a number. */
 export type Int8Column = ColumnType<number | string | bigint, number, number>;
+export type NullableInt8Column = ColumnType<number | string | bigint | null, number | null, number | null>;
 export type BooleanColumn = ColumnType<boolean | number, boolean | number, boolean | number>;
+/** JSON stored as text (portable; nothing queries inside it). */
+export type JsonTextColumn = string;
 
 export interface RequestLogTable {
   id: string;
@@ -31,10 +34,91 @@ export interface RequestLogTable {
   cost_micro_usd: Int8Column;
   latency_ms: number;
   ttft_ms: number | null;
+  organization_id: string | null;
+  api_key_id: string | null;
+  user_id: string | null;
+  byok_hash: string | null;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  is_operator: BooleanColumn;
+  created_at: Int8Column;
+}
+
+export interface UsersTable {
+  id: string;
+  organization_id: string;
+  /** Lower-cased before it is written; unique. */
+  email: string;
+  password_hash: string;
+  role: string;
+  created_at: Int8Column;
+  disabled_at: NullableInt8Column;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  organization_id: string;
+  created_by: string | null;
+  name: string;
+  description: string | null;
+  scope: string;
+  /** `"*"` or a JSON array of domain names. */
+  domains: JsonTextColumn;
+  prefix: string;
+  last_four: string;
+  secret_hash: string;
+  created_at: Int8Column;
+  expires_at: NullableInt8Column;
+  revoked_at: NullableInt8Column;
+  last_used_at: NullableInt8Column;
+  rotated_from: string | null;
+  plan: string | null;
+  limits: JsonTextColumn | null;
+}
+
+export interface ProviderCredentialsTable {
+  id: string;
+  organization_id: string;
+  provider: string;
+  name: string;
+  sealed_key: string;
+  created_at: Int8Column;
+  rotated_at: NullableInt8Column;
+}
+
+export interface AuditLogTable {
+  id: string;
+  organization_id: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: JsonTextColumn | null;
+  created_at: Int8Column;
+}
+
+export interface OutboxEventsTable {
+  id: string;
+  organization_id: string;
+  type: string;
+  data: JsonTextColumn;
+  created_at: Int8Column;
 }
 
 export interface DatabaseSchema {
   request_log: RequestLogTable;
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  provider_credentials: ProviderCredentialsTable;
+  audit_log: AuditLogTable;
+  outbox_events: OutboxEventsTable;
 }
 
 export type SqlDialect = 'sqlite' | 'postgres';

@@ -42,6 +42,10 @@ const columns = [
   'cost_micro_usd',
   'latency_ms',
   'ttft_ms',
+  'organization_id',
+  'api_key_id',
+  'user_id',
+  'byok_hash',
 ] as const satisfies readonly (keyof RequestLogTable)[];
 
 export class RequestLogRepository implements RequestLog {
@@ -108,7 +112,10 @@ export class RequestLogRepository implements RequestLog {
    */
   async #insert(entries: readonly RequestLogEntry[]): Promise<void> {
     const rows = entries.map((entry) => this.#toRow(entry));
-    if (this.#sqliteInsert) return this.#sqliteInsert(rows);
+    const sqliteInsert = this.#sqliteInsert;
+    // Through Kysely's connection mutex, so a batch never lands inside (and rolls back with) another
+    // repository's open transaction on the same connection.
+    if (sqliteInsert) return this.#db.connection().execute(async () => sqliteInsert(rows));
     const cached = this.#insertStatements.get(rows.length);
     if (cached !== undefined) {
       await this.#db.executeQuery(CompiledQuery.raw(cached.sql, flattenRows(rows)));
@@ -143,6 +150,10 @@ export class RequestLogRepository implements RequestLog {
       cost_micro_usd: writeInteger(entry.costMicroUsd),
       latency_ms: writeInteger(entry.latencyMs),
       ttft_ms: entry.ttftMs === null ? null : writeInteger(entry.ttftMs),
+      organization_id: optionalText(entry.organizationId),
+      api_key_id: optionalText(entry.apiKeyId),
+      user_id: optionalText(entry.userId),
+      byok_hash: optionalText(entry.byokHash),
     };
   }
 }
@@ -166,6 +177,10 @@ function toEntry(row: Selectable<RequestLogTable>): RequestLogEntry {
     costMicroUsd: readInteger(row.cost_micro_usd),
     latencyMs: row.latency_ms,
     ttftMs: row.ttft_ms,
+    organizationId: row.organization_id,
+    apiKeyId: row.api_key_id,
+    userId: row.user_id,
+    byokHash: row.byok_hash,
   };
 }
 
@@ -191,6 +206,10 @@ function sqliteBatchInsert(database: SqliteDatabase.Database, onQuery: ((event: 
       queryDurationMillis: performance.now() - started,
     });
   };
+}
+
+function optionalText(value: string | null): string | null {
+  return value === null ? null : writeText(value);
 }
 
 function flattenRows(rows: readonly Row[]): unknown[] {

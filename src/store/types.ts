@@ -1,4 +1,5 @@
 // The store port the pipeline sees. Implementations: Kysely on SQLite (default) and PostgreSQL.
+import type { DomainGrant, Scope } from '../access/scopes.js';
 
 export type RequestLogEntry = {
   /** The request id (UUID), also sent to the client as X-Request-Id. */
@@ -22,6 +23,14 @@ export type RequestLogEntry = {
   latencyMs: number;
   /** Time to first token (streams) or to the upstream's answer (JSON), in ms; null when none came. */
   ttftMs: number | null;
+  /** Who made the request: null for anonymous BYOK traffic. */
+  organizationId: string | null;
+  /** The API key used, null for a JWT or anonymous BYOK. */
+  apiKeyId: string | null;
+  /** The user behind a JWT, null otherwise. */
+  userId: string | null;
+  /** For BYOK traffic: a keyed hash of the provider key (never the key). */
+  byokHash: string | null;
 };
 
 export type RequestLogQuery = { limit?: number; offset?: number; model?: string };
@@ -39,9 +48,176 @@ export interface RequestLog {
   get(id: string): Promise<RequestLogEntry | undefined>;
 }
 
+export type Organization = {
+  id: string;
+  name: string;
+  /** The organization created at first start; its admins may create other organizations. */
+  isOperator: boolean;
+  createdAt: Date;
+};
+
+export type User = {
+  id: string;
+  organizationId: string;
+  /** Stored lower-cased; unique across the gateway. */
+  email: string;
+  /** `scrypt$…` (see access/password.ts); never leaves the gateway. */
+  passwordHash: string;
+  role: Scope;
+  createdAt: Date;
+  disabledAt: Date | null;
+};
+
+export type ApiKeyRecord = {
+  id: string;
+  organizationId: string;
+  /** The user who created the key, when a user did (null for keys created by a key or at bootstrap). */
+  createdBy: string | null;
+  name: string;
+  description: string | null;
+  scope: Scope;
+  domains: DomainGrant;
+  /** The first characters of the secret, shown in lists. */
+  prefix: string;
+  lastFour: string;
+  /** SHA-256 of the whole secret, hex. Unique. */
+  secretHash: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  /** The key this one replaced by rotation. */
+  rotatedFrom: string | null;
+  /** Plan name or limits for the metering layer; stored as given. */
+  plan: string | null;
+  limits: Record<string, number> | null;
+};
+
+export type ProviderCredentialRecord = {
+  id: string;
+  organizationId: string;
+  provider: string;
+  /** Unique per organization and provider. */
+  name: string;
+  /** AES-256-GCM sealed key (access/secret-box.ts); never returned by the API. */
+  sealedKey: string;
+  createdAt: Date;
+  rotatedAt: Date | null;
+};
+
+export type AuditEntry = {
+  id: string;
+  organizationId: string | null;
+  actorType: 'user' | 'api_key' | 'system' | 'anonymous';
+  actorId: string | null;
+  /** e.g. `api_key.created`, `api_key.revoked`, `api_key.rotated`, `auth.login`, `auth.login_failed`, `user.role_changed`. */
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  details: Record<string, unknown> | null;
+  createdAt: Date;
+};
+
+/** An event waiting for webhook delivery (the outbox). */
+export type OutboxEvent = {
+  id: string;
+  organizationId: string;
+  /** e.g. `api_key.created`. */
+  type: string;
+  data: Record<string, unknown>;
+  createdAt: Date;
+};
+
+export type ListQuery = { limit?: number; offset?: number };
+
+/** Organizations, users, keys, provider credentials, audit and the event outbox. */
+export interface AccessStore {
+  /**
+   * First start: creates the operator organization, its admin user and admin key in one transaction,
+   * unless any organization exists already (then nothing is written and `false` is returned).
+   * Safe when several gateways start at once on one database: exactly one of them returns `true`.
+   */
+  bootstrap(input: { organization: Organization; user: User; key: ApiKeyRecord; audit: AuditEntry[] }): Promise<boolean>;
+
+  createOrganization(organization: Organization, extras?: { user?: User; key?: ApiKeyRecord; audit?: AuditEntry[] }): Promise<void>;
+  getOrganization(id: string): Promise<Organization | undefined>;
+  listOrganizations(query?: ListQuery): Promise<Organization[]>;
+
+  /** Throws `DuplicateError` when the email is taken. */
+  createUser(user: User, audit?: AuditEntry[]): Promise<void>;
+  getUser(organizationId: string, id: string): Promise<User | undefined>;
+  /** Any organization; `email` is compared lower-cased. */
+  findUserByEmail(email: string): Promise<User | undefined>;
+  listUsers(organizationId: string, query?: ListQuery): Promise<User[]>;
+  /** Returns the updated user, or undefined when it is not in that organization. */
+  updateUser(
+    organizationId: string,
+    id: string,
+    patch: Partial<Pick<User, 'role' | 'passwordHash' | 'disabledAt'>>,
+    audit?: AuditEntry[],
+  ): Promise<User | undefined>;
+
+  /** Inserts the key, its audit rows and outbox events in one transaction. */
+  createApiKey(key: ApiKeyRecord, extras?: { audit?: AuditEntry[]; events?: OutboxEvent[] }): Promise<void>;
+  findApiKeyByHash(secretHash: string): Promise<ApiKeyRecord | undefined>;
+  getApiKey(organizationId: string, id: string): Promise<ApiKeyRecord | undefined>;
+  /** Newest first. Revoked keys are included only when asked. */
+  listApiKeys(organizationId: string, query?: ListQuery & { includeRevoked?: boolean }): Promise<ApiKeyRecord[]>;
+  /** Sets revoked_at when not yet revoked; returns the key as it now is, undefined when not in that organization. */
+  revokeApiKey(organizationId: string, id: string, at: Date, audit?: AuditEntry[]): Promise<ApiKeyRecord | undefined>;
+  /**
+   * Rotation in one transaction: inserts `replacement` and ends the old key, either revoking it now
+   * (`oldKeyEndsAt` undefined) or moving its expiry to `oldKeyEndsAt` (a grace period) when that is sooner.
+   * Returns false (and writes nothing) when the old key is not in that organization or is already revoked.
+   */
+  rotateApiKey(
+    organizationId: string,
+    id: string,
+    replacement: ApiKeyRecord,
+    options: { at: Date; oldKeyEndsAt?: Date; audit?: AuditEntry[]; events?: OutboxEvent[] },
+  ): Promise<boolean>;
+  /** Best effort, may be batched: records that a key was used. */
+  touchApiKey(id: string, at: Date): Promise<void>;
+
+  /** Throws `DuplicateError` when the organization already has a credential of that provider and name. */
+  createProviderCredential(credential: ProviderCredentialRecord, audit?: AuditEntry[]): Promise<void>;
+  getProviderCredential(organizationId: string, id: string): Promise<ProviderCredentialRecord | undefined>;
+  /** Ordered by provider, then name. */
+  listProviderCredentials(organizationId: string, provider?: string): Promise<ProviderCredentialRecord[]>;
+  /** Replaces the sealed key and sets rotated_at; undefined when not in that organization. */
+  rotateProviderCredential(
+    organizationId: string,
+    id: string,
+    sealedKey: string,
+    at: Date,
+    audit?: AuditEntry[],
+  ): Promise<ProviderCredentialRecord | undefined>;
+  deleteProviderCredential(organizationId: string, id: string, audit?: AuditEntry[]): Promise<boolean>;
+
+  recordAudit(entries: AuditEntry[]): Promise<void>;
+  /** Newest first; optionally one action. */
+  listAudit(organizationId: string, query?: ListQuery & { action?: string }): Promise<AuditEntry[]>;
+  /** Newest first. */
+  listOutboxEvents(organizationId: string, query?: ListQuery & { type?: string }): Promise<OutboxEvent[]>;
+}
+
+/** A unique constraint refused the write (an email, a credential name); `field` names it for the client. */
+export class DuplicateError extends Error {
+  override name = 'DuplicateError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly requestLog: RequestLog;
+  readonly access: AccessStore;
   /** Flushes pending writes (logging what cannot be written) and closes connections. Never rejects for a failed write. */
   close(): Promise<void>;
 }

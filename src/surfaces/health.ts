@@ -7,6 +7,7 @@ export function healthRoute(environment: string): Route {
   return {
     method: ['GET', 'HEAD'],
     path: '/health',
+    access: 'public',
     renderError: renderOpenAIError,
     handler(exchange: Exchange) {
       sendJson(exchange.response, 200, {

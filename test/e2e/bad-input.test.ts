@@ -17,7 +17,7 @@ type ErrorBody = { error: { message: string; type: string; param: string | null;
 async function post(path: string, body: string | object, headers: Record<string, string> = {}) {
   const response = await fetch(`${gateway.url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway.adminKey}`, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
@@ -147,7 +147,7 @@ describe('chat-specific validation', () => {
 
 describe('routes', () => {
   test('an unknown path is a 404 in the OpenAI envelope', async () => {
-    const response = await fetch(`${gateway.url}/v2/nothing-here`);
+    const response = await fetch(`${gateway.url}/v3/nothing-here`);
     assert.equal(response.status, 404);
     const body = (await response.json()) as ErrorBody;
     assertEnvelope(body);
@@ -155,13 +155,13 @@ describe('routes', () => {
   });
 
   test('a wrong method is a 405', async () => {
-    const response = await fetch(`${gateway.url}/v1/chat/completions`);
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, { headers: { authorization: `Bearer ${gateway.adminKey}` } });
     assert.equal(response.status, 405);
     assertEnvelope((await response.json()) as ErrorBody);
   });
 
   test('GET /v1/models/{id} with an unknown id is a 404', async () => {
-    const response = await fetch(`${gateway.url}/v1/models/does-not-exist`);
+    const response = await fetch(`${gateway.url}/v1/models/does-not-exist`, { headers: { authorization: `Bearer ${gateway.adminKey}` } });
     assert.equal(response.status, 404);
     assert.equal(((await response.json()) as ErrorBody).error.code, 'model_not_found');
   });

@@ -9,7 +9,7 @@ let client: OpenAI;
 
 before(async () => {
   gateway = await startTestGateway();
-  client = new OpenAI({ apiKey: 'unused-by-this-issue', baseURL: gateway.v1, maxRetries: 0 });
+  client = new OpenAI({ apiKey: gateway.adminKey, baseURL: gateway.v1, maxRetries: 0 });
 });
 after(async () => {
   await gateway.close();

@@ -9,7 +9,7 @@ let client: OpenAI;
 
 before(async () => {
   gateway = await startTestGateway();
-  client = new OpenAI({ apiKey: 'unused-by-this-issue', baseURL: gateway.v1, maxRetries: 0 });
+  client = new OpenAI({ apiKey: gateway.adminKey, baseURL: gateway.v1, maxRetries: 0 });
 });
 afterEach(() => gateway.simulator.reset());
 after(async () => {
@@ -104,7 +104,7 @@ describe('errors before the stream', () => {
       },
     });
     try {
-      const badClient = new OpenAI({ apiKey: 'x', baseURL: bad.v1, maxRetries: 0 });
+      const badClient = new OpenAI({ apiKey: bad.adminKey, baseURL: bad.v1, maxRetries: 0 });
       for (const { model } of families) {
         await assert.rejects(badClient.chat.completions.create({ model, messages: hello }), (error: unknown) => {
           assert.ok(error instanceof OpenAI.APIError);
@@ -153,7 +153,7 @@ describe('errors during the stream', () => {
       const slow = await startTestGateway({ simulator: { chunkDelayMs: 200 } });
       try {
         const controller = new AbortController();
-        const slowClient = new OpenAI({ apiKey: 'x', baseURL: slow.v1, maxRetries: 0 });
+        const slowClient = new OpenAI({ apiKey: slow.adminKey, baseURL: slow.v1, maxRetries: 0 });
         const { data: stream, response } = await slowClient.chat.completions
           .create(
             { model, messages: [{ role: 'user', content: 'one two three four five six seven eight nine ten' }], stream: true },

@@ -12,7 +12,7 @@ test('a gateway on PostgreSQL logs each call with exact tokens and cost', async 
   const gateway = await startTestGateway({ databaseUrl: database.url });
   try {
     assert.equal(gateway.store.dialect, 'postgres');
-    const client = new OpenAI({ apiKey: 'x', baseURL: gateway.v1, maxRetries: 0 });
+    const client = new OpenAI({ apiKey: gateway.adminKey, baseURL: gateway.v1, maxRetries: 0 });
     const { data, response } = await client.chat.completions
       .create({ model: 'gemini/gemini-2.5-flash', messages: [{ role: 'user', content: 'Hello from PostgreSQL [sim:cached=12]' }] })
       .withResponse();

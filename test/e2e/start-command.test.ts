@@ -48,10 +48,17 @@ test('with no credentials the gateway starts on SQLite with the simulator and an
     assert.match(output(), /store: sqlite/);
     assert.match(output(), /simulator/i);
     assert.match(output(), /curl /, 'the banner shows how to call it');
+    const adminKey = /Admin API key \(shown only once, store it now\): (sy_\w+)/.exec(output())?.[1];
+    assert.ok(adminKey, 'the first start prints the admin key once');
+    assert.match(output(), /Admin sign-in: admin@localhost \/ password \S+ \(shown only once\)/);
+    assert.ok(existsSync(join(dataDir, 'master.key')), 'a master key is generated into the data directory');
+
+    const anonymous = await fetch(`${url}/v1/models`);
+    assert.equal(anonymous.status, 401);
 
     const response = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
       body: JSON.stringify({ model: 'sim-chat', messages: [{ role: 'user', content: 'Hello!' }] }),
     });
     assert.equal(response.status, 200);
@@ -62,11 +69,48 @@ test('with no credentials the gateway starts on SQLite with the simulator and an
 
     child.kill('SIGTERM');
     assert.equal(await exited, 0, 'SIGTERM drains and exits cleanly');
+
+    // The command line creates keys on the same store; a second start prints no secret.
+    const created = await runCommand(['keys', 'create', '--name', 'ci', '--scope', 'generator', '--domains', 'models'], dataDir);
+    assert.equal(created.code, 0, created.output);
+    const cliKey = /Secret \(shown only once\): (sy_\w+)/.exec(created.output)?.[1];
+    assert.ok(cliKey, created.output);
+    const listed = await runCommand(['keys', 'list'], dataDir);
+    assert.match(listed.output, /bootstrap admin/);
+    assert.ok(!listed.output.includes(cliKey!) && !listed.output.includes(adminKey!), 'listing never shows a secret');
+
+    const again = startGateway(cleanEnv({ SWITCHYARD_PORT: '0', SWITCHYARD_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }));
+    try {
+      await waitFor(() => /listening on (http:\/\/\S+)/.test(again.output()), 'the second listening line', again.output);
+      const secondUrl = /listening on (http:\/\/\S+)/.exec(again.output())![1]!;
+      assert.doesNotMatch(again.output(), /sy_\w{20,}/, 'no secret on later starts');
+      const withCliKey = await fetch(`${secondUrl}/v1/models`, { headers: { authorization: `Bearer ${cliKey}` } });
+      assert.equal(withCliKey.status, 200);
+      const forbidden = await fetch(`${secondUrl}/api/keys`, { headers: { authorization: `Bearer ${cliKey}` } });
+      assert.equal(forbidden.status, 403);
+      again.child.kill('SIGTERM');
+      assert.equal(await again.exited, 0);
+    } finally {
+      again.child.kill('SIGKILL');
+    }
   } finally {
     child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+async function runCommand(args: string[], dataDir: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    cwd: root,
+    env: cleanEnv({ SWITCHYARD_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, output };
+}
 
 test('an invalid config file stops the start and names the field', async () => {
   const directory = mkdtempSync(join(tmpdir(), 'switchyard-config-'));

@@ -1,11 +1,13 @@
 // Builds a running gateway for a test in one line: the simulator as upstream of every provider family,
 // a real HTTP server on a free port, and a store (in-memory SQLite unless a database URL is given).
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.js';
 import { parseConfig } from '../../src/config/load.js';
+import { bootstrapOperator } from '../../src/identity/bootstrap.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator/simulator.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -15,6 +17,12 @@ export type TestGateway = {
   url: string;
   /** Base URL for the openai SDK. */
   v1: string;
+  /** The operator organization's admin key (scope admin, every domain), created at bootstrap. */
+  adminKey: string;
+  operatorOrganizationId: string;
+  /** Sign-in of the operator's admin user. */
+  admin: { email: string; password: string };
+  masterKey: Buffer;
   app: App;
   store: Store;
   simulator: SimulatorHandle;
@@ -26,8 +34,9 @@ export type TestGateway = {
 export type TestGatewayOptions = {
   simulator?: SimulatorOptions;
   databaseUrl?: string;
-  /** Extra config merged over the defaults below. */
-  config?: Record<string, unknown>;
+  /** Extra config merged over the defaults below (`providers` merged provider by provider); a function receives the simulator's URL. */
+  config?: Record<string, unknown> | ((simulatorUrl: string) => Record<string, unknown>);
+  masterKey?: Buffer;
 };
 
 export const testKeys = { openai: 'sk-test-openai', anthropic: 'test-anthropic-key', gemini: 'test-gemini-key' };
@@ -35,6 +44,7 @@ export const testKeys = { openai: 'sk-test-openai', anthropic: 'test-anthropic-k
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const simulator = await startSimulator(options.simulator);
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-test-'));
+  const extra = typeof options.config === 'function' ? options.config(simulator.url) : (options.config ?? {});
   const config = parseConfig({
     server: { host: '127.0.0.1', port: 0, environment: 'test', bodyLimit: 1024 * 1024 },
     dataDir,
@@ -45,8 +55,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       gemini: { apiKey: testKeys.gemini, baseURL: simulator.url },
       groq: { apiKey: 'test-groq-key', baseURL: `${simulator.url}/v1` },
       sim: { apiKey: 'sim', baseURL: `${simulator.url}/v1` },
+      ...(extra.providers as Record<string, unknown> | undefined),
     },
-    ...options.config,
+    ...Object.fromEntries(Object.entries(extra).filter(([key]) => key !== 'providers')),
   });
   const logs: string[] = [];
   const sink = new Writable({
@@ -57,11 +68,19 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   });
   const logger = createLogger('debug', sink);
   const store = await openStore({ url: options.databaseUrl ?? 'sqlite::memory:', dataDir, logger });
-  const app = createApp(config, { store, logger });
+  const admin = { email: 'admin@switchyard.test', password: 'correct horse battery staple' };
+  const bootstrap = await bootstrapOperator(store.access, admin);
+  if (!bootstrap.created) throw new Error('test gateway: the store was not empty');
+  const masterKey = options.masterKey ?? randomBytes(32);
+  const app = createApp(config, { store, logger, masterKey });
   const { url } = await app.listen(0, '127.0.0.1');
   return {
     url,
     v1: `${url}/v1`,
+    adminKey: bootstrap.apiKey,
+    operatorOrganizationId: bootstrap.organizationId,
+    admin,
+    masterKey,
     app,
     store,
     simulator,

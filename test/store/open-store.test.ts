@@ -71,6 +71,7 @@ describe('openStore on SQLite', () => {
   test('creates <dataDir>/switchyard.db, directories included, in WAL mode with synchronous NORMAL', async () => {
     const nested = join(dataDir, 'nested', 'data');
     const store = await openStore({ dataDir: nested });
+    assert.deepEqual(await store.access.listOrganizations(), []);
     await store.close();
     assert.ok(existsSync(join(nested, 'switchyard.db')));
 
@@ -140,6 +141,7 @@ describe('openStore on PostgreSQL', () => {
     try {
       assert.equal(store.dialect, 'postgres');
       assert.deepEqual(await store.requestLog.list(), []);
+      assert.deepEqual(await store.access.listOrganizations(), []);
     } finally {
       await store.close();
     }

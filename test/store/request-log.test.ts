@@ -9,7 +9,7 @@ import type { LogEvent } from 'kysely';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { createStore, openStore, type OpenStoreOptions } from '../../src/store/open-store.js';
-import type { RequestLogEntry, Store } from '../../src/store/types.js';
+import { DuplicateError, type RequestLogEntry, type Store } from '../../src/store/types.js';
 import { postgresTestDatabase } from '../helpers/postgres.js';
 
 type Location = { url: string; dataDir: string; cleanup(): Promise<void> };
@@ -100,9 +100,16 @@ function entry(overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {
     costMicroUsd: 27,
     latencyMs: 420,
     ttftMs: 180,
+    organizationId: null,
+    apiKeyId: null,
+    userId: null,
+    byokHash: null,
     ...overrides,
   };
 }
+
+/** Parameters each entry binds in an INSERT. */
+const columnsPerRow = 21;
 
 const insertsInto = (events: LogEvent[]) =>
   events.filter((event) => event.level === 'query' && /^insert into "request_log"/.test(event.query.sql));
@@ -137,7 +144,7 @@ for (const target of targets) {
       try {
         const database = await openDatabase({ url: location.url, dataDir: location.dataDir });
         try {
-          assert.deepEqual(await migrateToLatest(database), ['0001_request_log']);
+          assert.deepEqual(await migrateToLatest(database), ['0001_request_log', '0002_access']);
           assert.deepEqual(await migrateToLatest(database), []);
         } finally {
           await database.close();
@@ -165,7 +172,7 @@ for (const target of targets) {
       );
       try {
         const applied = await Promise.all(databases.map((database) => migrateToLatest(database)));
-        assert.deepEqual(applied.flat(), ['0001_request_log']);
+        assert.deepEqual(applied.flat(), ['0001_request_log', '0002_access']);
       } finally {
         await Promise.all(databases.map((database) => database.close()));
         await location.cleanup();
@@ -191,8 +198,12 @@ for (const target of targets) {
           costMicroUsd: 9_000_000_000_000,
           latencyMs: 86_400_000,
           ttftMs: 0,
+          organizationId: randomUUID(),
+          apiKeyId: randomUUID(),
+          userId: randomUUID(),
+          byokHash: 'hmac-sha256:5f0d6c1e8a',
         });
-        const sparse = entry({ stream: false, status: 499, errorCode: null, ttftMs: null, costMicroUsd: 0 });
+        const sparse = entry({ stream: false, status: 499, errorCode: null, ttftMs: null, costMicroUsd: 0, byokHash: 'only-byok' });
         // Two batches of the same size: the second reuses the compiled INSERT with new parameters.
         const again = [entry({ model: 'gemini-2.5-flash', costMicroUsd: Number.MAX_SAFE_INTEGER }), entry({ endpoint: 'completions' })];
         store.requestLog.record(full);
@@ -257,7 +268,7 @@ for (const target of targets) {
         await store.requestLog.flush();
         const inserts = insertsInto(queries);
         assert.equal(inserts.length, 5);
-        for (const insert of inserts) assert.equal(insert.query.parameters.length, 200 * 17);
+        for (const insert of inserts) assert.equal(insert.query.parameters.length, 200 * columnsPerRow);
         assert.equal((await store.requestLog.list({ limit: 1000 })).length, 1000);
       });
     });
@@ -273,7 +284,7 @@ for (const target of targets) {
         }
         const inserts = insertsInto(queries);
         assert.equal(inserts.length, 1);
-        assert.equal(inserts[0]!.query.parameters.length, 3 * 17);
+        assert.equal(inserts[0]!.query.parameters.length, 3 * columnsPerRow);
         assert.equal((await store.requestLog.list()).length, 3);
       });
     });
@@ -286,7 +297,7 @@ for (const target of targets) {
         const recorded = Array.from({ length: 20 }, () => entry());
         for (const item of recorded) store.requestLog.record(item);
         await store.close();
-        assert.equal(insertsInto(queries).reduce((rows, insert) => rows + insert.query.parameters.length / 17, 0), 20);
+        assert.equal(insertsInto(queries).reduce((rows, insert) => rows + insert.query.parameters.length / columnsPerRow, 0), 20);
         if (!target.durable) return;
         const reopened = await openStore({ url: location.url, dataDir: location.dataDir });
         try {
@@ -372,6 +383,31 @@ for (const target of targets) {
           assert.ok(logger.lines.some((line) => line.level === 'warn' && (line.obj as { dropped?: number }).dropped === 5));
         },
         { maxPending: 10 },
+      );
+    });
+
+    test('a batch written while an access write is rolled back is kept', async () => {
+      let duringTransaction: (() => void) | undefined;
+      await withStore(
+        async (store) => {
+          const organization = { id: randomUUID(), name: 'Acme', isOperator: false, createdAt: new Date(clock) };
+          await store.access.createOrganization(organization);
+          const admin = { id: randomUUID(), organizationId: organization.id, email: 'ada@example.com', passwordHash: 'x', role: 'admin' as const, createdAt: new Date(clock), disabledAt: null };
+          await store.access.createUser(admin);
+          const kept = entry({ organizationId: organization.id, userId: admin.id });
+          let flushed: Promise<void> | undefined;
+          // Records and flushes the moment the next transaction has begun, before it fails and rolls back.
+          duringTransaction = () => {
+            duringTransaction = undefined;
+            store.requestLog.record(kept);
+            flushed = store.requestLog.flush();
+          };
+          await assert.rejects(store.access.createUser({ ...admin, id: randomUUID() }), DuplicateError);
+          assert.ok(flushed !== undefined, 'the request log was written during the transaction');
+          await flushed;
+          assert.deepEqual(await store.requestLog.get(kept.id), kept);
+        },
+        { onQuery: (event) => void (/^begin/i.test(event.query.sql) ? duringTransaction?.() : undefined) },
       );
     });
 

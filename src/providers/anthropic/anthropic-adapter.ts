@@ -29,7 +29,10 @@ export function createAnthropicAdapter(options: AdapterOptions): ProviderAdapter
       provider,
       dispatcher: options.dispatcher,
       url,
-      headers: context.headers ? { ...staticHeaders, ...context.headers } : staticHeaders,
+      headers:
+        context.headers || context.apiKey !== undefined
+          ? { ...staticHeaders, ...(context.apiKey === undefined ? {} : { 'x-api-key': context.apiKey }), ...context.headers }
+          : staticHeaders,
       body: JSON.stringify(body),
       signal: context.signal,
     });

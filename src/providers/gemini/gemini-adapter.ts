@@ -23,7 +23,11 @@ export function createGeminiAdapter(options: AdapterOptions): ProviderAdapter {
       headers: {
         'content-type': 'application/json',
         // Header rather than `?key=`: keys in URLs end up in access logs.
-        ...(options.apiKey ? { 'x-goog-api-key': options.apiKey } : {}),
+        ...(context.apiKey !== undefined
+          ? { 'x-goog-api-key': context.apiKey }
+          : options.apiKey
+            ? { 'x-goog-api-key': options.apiKey }
+            : {}),
         ...options.headers,
         ...context.headers,
       },

@@ -37,7 +37,8 @@ export async function postUpstream(
   context: CallContext,
   accept: Accept,
 ): Promise<UpstreamResponse> {
-  const headers = { ...connection.headers, accept: accept === 'sse' ? 'text/event-stream' : 'application/json' };
+  const headers: Record<string, string> = { ...connection.headers, accept: accept === 'sse' ? 'text/event-stream' : 'application/json' };
+  if (context.apiKey !== undefined) headers.authorization = `Bearer ${context.apiKey}`;
   addHeaders(headers, context.headers);
   const response = await callUpstream({
     provider: connection.provider,

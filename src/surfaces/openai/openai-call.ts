@@ -10,15 +10,18 @@ import { parseJsonObject, readBody } from '../../http/body.js';
 import type { Exchange } from '../../http/server.js';
 import { sendJson } from '../../http/server.js';
 import { startEventStream, writeEvent } from '../../http/sse.js';
+import type { CredentialVault } from '../../identity/credential-vault.js';
+import { blameBroughtKey, routeWithCredential, type CredentialSource } from '../../pipeline/call-credential.js';
 import { CallMeter, type MeterPorts } from '../../pipeline/call-meter.js';
 import type { ModelDirectory, Route } from '../../pipeline/model-directory.js';
 import type { CallContext, ForwardedResponse } from '../../providers/spec.js';
 import { openAIStreamErrorEvent } from './openai-errors.js';
-import { validate } from './openai-request-schemas.js';
+import { validate } from '../../http/validate.js';
 import type { OpenAIStreamEncoder } from './openai-stream-encoder.js';
 
 export type OpenAISurfaceDeps = {
   directory: ModelDirectory;
+  vault: CredentialVault;
   meter: MeterPorts;
   bodyLimit: number;
 };
@@ -29,6 +32,7 @@ export type PreparedCall<T> = {
   route: Route;
   meter: CallMeter;
   context: CallContext;
+  credential: CredentialSource;
 };
 
 const tokenTrailers = ['x-tokens-prompt', 'x-tokens-completion', 'x-cost'];
@@ -43,7 +47,7 @@ export async function prepareCall<T extends { model: string; stream?: boolean | 
   const raw = await readBody(exchange.request, deps.bodyLimit);
   const { value, text } = parseJsonObject(raw, exchange.request.headers['content-type']);
   const body = validate(schema, value);
-  const route = deps.directory.route(body.model, capability);
+  const { route, apiKey, source } = await routeWithCredential(deps.directory, deps.vault, exchange.principal, body.model, capability);
   exchange.response.setHeader('x-provider', route.entry.provider);
   const meter = new CallMeter(deps.meter, {
     requestId: exchange.requestId,
@@ -52,8 +56,11 @@ export async function prepareCall<T extends { model: string; stream?: boolean | 
     entry: route.entry,
     stream: body.stream === true,
     startedAt: exchange.startedAt,
+    principal: exchange.principal,
   });
-  return { body, bodyText: text, route, meter, context: { requestId: exchange.requestId, signal: exchange.signal } };
+  const context: CallContext = { requestId: exchange.requestId, signal: exchange.signal };
+  if (apiKey !== undefined) context.apiKey = apiKey;
+  return { body, bodyText: text, route, meter, context, credential: source };
 }
 
 export function usageHeaders(usage: Usage | undefined, cost: number): Record<string, string> {
@@ -66,11 +73,12 @@ export function usageHeaders(usage: Usage | undefined, cost: number): Record<str
 }
 
 /** Awaits the provider; an error here is before the first byte, so the call is metered as failed and rethrown. */
-export async function upstream<T>(meter: CallMeter, promise: Promise<T>): Promise<T> {
+export async function upstream<T>(call: Pick<PreparedCall<unknown>, 'meter' | 'credential'>, promise: Promise<T>): Promise<T> {
   try {
     return await promise;
-  } catch (error) {
-    meter.failed(toGatewayError(error));
+  } catch (caught) {
+    const error = toGatewayError(blameBroughtKey(caught, call.credential));
+    call.meter.failed(error);
     throw error;
   }
 }

@@ -51,7 +51,7 @@ export async function handleEmbeddings(deps: OpenAISurfaceDeps, exchange: Exchan
     throw new GatewayError('invalid_request', `The provider '${adapter.id}' offers no embeddings.`, { param: 'model' });
   }
   const request = decodeEmbeddingRequest(call.body, call.route.entry.upstreamId);
-  const result = await upstream(call.meter, adapter.embed(request, call.context));
+  const result = await upstream(call, adapter.embed(request, call.context));
   const usage = { input: { total: result.usage.input, cacheRead: 0, cacheWrite: 0 }, output: { total: 0, reasoning: 0 } };
   sendResult(exchange.response, call.meter, usage, encodeEmbeddings(result, call.body.model, call.body.encoding_format ?? 'float'));
 }
@@ -68,7 +68,7 @@ async function forward(
   const renamed = body.model !== call.route.entry.upstreamId;
   if (renamed) body.model = call.route.entry.upstreamId;
   const forwarded = await upstream(
-    call.meter,
+    call,
     call.route.adapter.forward!({ path, body, bodyText: renamed ? undefined : call.bodyText, stream, includeUsage }, call.context),
   );
   await relayForwarded(exchange, call.meter, forwarded);
@@ -82,12 +82,12 @@ async function serveChat(
 ): Promise<void> {
   const { adapter } = call.route;
   if (!request.stream) {
-    const result = await upstream(call.meter, adapter.chat(request, call.context));
+    const result = await upstream(call, adapter.chat(request, call.context));
     const identity = responseIdentity(exchange.requestId, result, call.body.model);
     const body = flavour === 'chat' ? encodeChatResult(result, identity) : encodeCompletionResult(result, identity);
     return sendResult(exchange.response, call.meter, result.usage, body);
   }
-  const parts = await upstream(call.meter, adapter.streamChat(request, call.context));
+  const parts = await upstream(call, adapter.streamChat(request, call.context));
   const encoder = new OpenAIStreamEncoder(responseIdentity(exchange.requestId, undefined, call.body.model), request.includeUsage === true, flavour);
   await relayParts(exchange, call.meter, parts, encoder);
 }
@@ -99,11 +99,11 @@ async function serveNativeCompletion(
   request: CompletionRequest,
 ): Promise<void> {
   if (!request.stream) {
-    const result = await upstream(call.meter, adapter.complete!(request, call.context));
+    const result = await upstream(call, adapter.complete!(request, call.context));
     const identity = responseIdentity(exchange.requestId, result, call.body.model);
     return sendResult(exchange.response, call.meter, result.usage, encodeCompletionResult(result, identity));
   }
-  const parts = await upstream(call.meter, adapter.streamComplete!(request, call.context));
+  const parts = await upstream(call, adapter.streamComplete!(request, call.context));
   const encoder = new OpenAIStreamEncoder(responseIdentity(exchange.requestId, undefined, call.body.model), request.includeUsage === true, 'completion');
   await relayParts(exchange, call.meter, parts, encoder);
 }

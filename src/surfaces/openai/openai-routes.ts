@@ -15,6 +15,7 @@ export function openAIRoutes(deps: OpenAISurfaceDeps): Route[] {
     method,
     path,
     handler,
+    access: { scope: 'generator', domain: 'models', byok: true },
     renderError: renderOpenAIError,
   });
   return [

@@ -1,0 +1,94 @@
+// An organization's own provider credentials, opened from the store and kept in memory for a few seconds,
+// handed out round-robin per provider. They override the server-wide keys from config for that
+// organization's calls. Changing a credential through this gateway forgets the organization at once.
+import { SecretBoxError, type SecretBox } from '../access/secret-box.js';
+import { GatewayError } from '../core/errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { AccessStore } from '../store/types.js';
+
+export type OrganizationCredentials = {
+  has(provider: string): boolean;
+  /** The next key for `provider` (round-robin over the organization's credentials), or undefined. */
+  next(provider: string): string | undefined;
+};
+
+export type CredentialVault = {
+  /** Synchronous when cached. */
+  load(organizationId: string): OrganizationCredentials | Promise<OrganizationCredentials>;
+  forget(organizationId: string): void;
+};
+
+type Loaded = OrganizationCredentials & { fetchedAt: number };
+
+export const credentialContext = (organizationId: string, credentialId: string) => `${organizationId}:${credentialId}`;
+
+export function createCredentialVault(options: {
+  store: AccessStore;
+  box: SecretBox;
+  logger: Logger;
+  ttlMs?: number;
+  now?: () => number;
+}): CredentialVault {
+  const ttl = options.ttlMs ?? 15_000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, Loaded>();
+  const pending = new Map<string, Promise<Loaded>>();
+
+  async function fetch(organizationId: string): Promise<Loaded> {
+    const records = await options.store.listProviderCredentials(organizationId);
+    const byProvider = new Map<string, string[]>();
+    const broken = new Map<string, string>();
+    for (const record of records) {
+      try {
+        const key = options.box.open(record.sealedKey, credentialContext(organizationId, record.id));
+        const list = byProvider.get(record.provider) ?? [];
+        list.push(key);
+        byProvider.set(record.provider, list);
+      } catch (error) {
+        if (!(error instanceof SecretBoxError)) throw error;
+        options.logger.error({ organizationId, credentialId: record.id, err: error }, 'cannot open a stored provider credential');
+        broken.set(record.provider, record.name);
+      }
+    }
+    const cursors = new Map<string, number>();
+    const loaded: Loaded = {
+      fetchedAt: now(),
+      has: (provider) => byProvider.has(provider) || broken.has(provider),
+      next(provider) {
+        const keys = byProvider.get(provider);
+        if (keys === undefined) {
+          const name = broken.get(provider);
+          if (name === undefined) return undefined;
+          // Falling back to the server's key would bill the operator for this organization's traffic.
+          throw new GatewayError(
+            'unavailable',
+            `The organization's credential '${name}' for ${provider} cannot be opened with this gateway's master key; ` +
+              'an admin should rotate it (POST /api/provider-credentials/{id}/rotate).',
+            { publicCode: 'credential_unavailable' },
+          );
+        }
+        const cursor = cursors.get(provider) ?? 0;
+        cursors.set(provider, (cursor + 1) % keys.length);
+        return keys[cursor];
+      },
+    };
+    cache.set(organizationId, loaded);
+    return loaded;
+  }
+
+  return {
+    load(organizationId) {
+      const cached = cache.get(organizationId);
+      if (cached !== undefined && now() - cached.fetchedAt < ttl) return cached;
+      let inFlight = pending.get(organizationId);
+      if (inFlight === undefined) {
+        inFlight = fetch(organizationId).finally(() => pending.delete(organizationId));
+        pending.set(organizationId, inFlight);
+      }
+      return inFlight;
+    },
+    forget(organizationId) {
+      cache.delete(organizationId);
+    },
+  };
+}

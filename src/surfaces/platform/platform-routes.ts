@@ -1,0 +1,56 @@
+// The platform API's access endpoints, each with the scope and domain it requires (the README's table is
+// checked against this list by a test). Errors in the platform envelope.
+import type { HTTPMethod } from 'find-my-way';
+import type { Exchange, Route, RouteAccess } from '../../http/server.js';
+import { accountHandlers } from './account-handlers.js';
+import { keyHandlers } from './key-routes.js';
+import type { PlatformDeps } from './platform-deps.js';
+import { param, principalOf, renderPlatformError } from './platform-io.js';
+
+export function platformRoutes(deps: PlatformDeps): Route[] {
+  const route = (method: HTTPMethod, path: string, access: RouteAccess, handler: Route['handler']): Route => ({
+    method,
+    path,
+    access,
+    handler,
+    renderError: renderPlatformError,
+  });
+  const keysManager: RouteAccess = { scope: 'manager', domain: 'keys' };
+  const keysAdmin: RouteAccess = { scope: 'admin', domain: 'keys' };
+  const own = keyHandlers(deps, (exchange) => principalOf(exchange).organizationId);
+  const provisioned = keyHandlers(deps, (exchange: Exchange) => param(exchange, 'orgId'));
+  const account = accountHandlers(deps);
+  return [
+    route('POST', '/api/token', 'public', account.token),
+    route('GET', '/api/me', { scope: 'generator', domain: null }, account.me),
+
+    route('GET', '/api/keys', keysManager, own.list),
+    route('POST', '/api/keys', keysManager, own.create),
+    route('GET', '/api/keys/:keyId', keysManager, own.get),
+    route('DELETE', '/api/keys/:keyId', keysManager, own.revoke),
+    route('POST', '/api/keys/:keyId/rotate', keysManager, own.rotate),
+
+    route('GET', '/v2/organizations/:orgId/api-keys', keysAdmin, provisioned.list),
+    route('POST', '/v2/organizations/:orgId/api-keys', keysAdmin, provisioned.create),
+    route('GET', '/v2/organizations/:orgId/api-keys/:keyId', keysAdmin, provisioned.get),
+    route('DELETE', '/v2/organizations/:orgId/api-keys/:keyId', keysAdmin, provisioned.revoke),
+    route('POST', '/v2/organizations/:orgId/api-keys/:keyId/rotate', keysAdmin, provisioned.rotate),
+
+    route('GET', '/api/users', keysAdmin, account.listUsers),
+    route('POST', '/api/users', keysAdmin, account.createUser),
+    route('GET', '/api/users/:userId', keysAdmin, account.getUser),
+    route('PATCH', '/api/users/:userId', keysAdmin, account.updateUser),
+
+    route('GET', '/api/organizations', keysAdmin, account.listOrganizations),
+    route('POST', '/api/organizations', keysAdmin, account.createOrganization),
+    route('GET', '/api/organizations/:orgId', keysAdmin, account.getOrganization),
+
+    route('GET', '/api/provider-credentials', keysAdmin, account.listCredentials),
+    route('POST', '/api/provider-credentials', keysAdmin, account.createCredential),
+    route('GET', '/api/provider-credentials/:credentialId', keysAdmin, account.getCredential),
+    route('POST', '/api/provider-credentials/:credentialId/rotate', keysAdmin, account.rotateCredential),
+    route('DELETE', '/api/provider-credentials/:credentialId', keysAdmin, account.deleteCredential),
+
+    route('GET', '/api/audit-log', keysAdmin, account.listAudit),
+  ];
+}

@@ -1,0 +1,337 @@
+// Two organizations side by side: with A's admin key or A's admin token, every route that takes an id or an
+// organization refuses B's (404 for B's ids, 403 for B's organization), every listing shows A alone, and B is
+// untouched afterwards. Then no secret created here is in the logs, in a response, or in the database file.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { hashApiKeySecret, randomBase62 } from '../../src/access/api-key-secret.js';
+import type { RouteAccess } from '../../src/http/server.js';
+import { healthRoute } from '../../src/surfaces/health.js';
+import { openAIRoutes } from '../../src/surfaces/openai/openai-routes.js';
+import { platformRoutes } from '../../src/surfaces/platform/platform-routes.js';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+
+type Json = { [key: string]: any };
+type Reply = { status: number; text: string; json: Json };
+type Endpoint = { method: string; path: string; access: RouteAccess; name: string };
+type Org = {
+  id: string;
+  email: string;
+  password: string;
+  adminKey: string;
+  adminKeyId: string;
+  adminUserId: string;
+  keySecret: string;
+  keyId: string;
+  userEmail: string;
+  userId: string;
+  credentialId: string;
+  providerKey: string;
+  token: string;
+};
+
+const directory = mkdtempSync(join(tmpdir(), 'switchyard-isolation-'));
+const databaseFile = join(directory, 'access.db');
+let gateway: TestGateway;
+let closed = false;
+let endpoints: Endpoint[];
+let a: Org;
+let b: Org;
+const apiSecrets: string[] = [];
+const otherSecrets: string[] = [];
+const replies: Array<{ method: string; path: string; status: number; text: string }> = [];
+const attackerPassword = `attacker-${randomBase62(16)}`;
+const attackerProviderKey = `sk-attacker-${randomBase62(32)}`;
+
+before(async () => {
+  gateway = await startTestGateway({ databaseUrl: `sqlite:${databaseFile}` });
+  apiSecrets.push(gateway.adminKey);
+  otherSecrets.push(gateway.admin.password, attackerPassword, attackerProviderKey);
+  const { identity, directory: models } = gateway.app;
+  const meter = { requestLog: gateway.store.requestLog, logger: identity.logger, logRequests: false };
+  endpoints = [
+    healthRoute('test'),
+    ...openAIRoutes({ directory: models, vault: identity.vault, meter, bodyLimit: 1024 }),
+    ...platformRoutes({ identity, bodyLimit: 1024, trustProxy: false }),
+  ].flatMap((route) =>
+    (Array.isArray(route.method) ? route.method : [route.method]).map((method) => ({
+      method,
+      path: route.path,
+      access: route.access,
+      name: `${method} ${route.path}`,
+    })),
+  );
+  a = await createOrganization('alpha');
+  b = await createOrganization('beta');
+});
+after(async () => {
+  if (!closed) await gateway.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+async function send(method: string, path: string, credential: string | undefined, body?: unknown): Promise<Reply> {
+  const headers: Record<string, string> = {};
+  if (credential !== undefined) headers.authorization = `Bearer ${credential}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${gateway.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  replies.push({ method, path, status: response.status, text });
+  return { status: response.status, text, json: text === '' ? {} : (JSON.parse(text) as Json) };
+}
+
+async function expectStatus(status: number, method: string, path: string, credential: string | undefined, body?: unknown) {
+  const reply = await send(method, path, credential, body);
+  assert.equal(reply.status, status, `${method} ${path}: ${reply.text}`);
+  return reply.json;
+}
+
+/** An organization with its admin (user and key), a generator key, a manager, a provider credential, a token. */
+async function createOrganization(name: string): Promise<Org> {
+  const email = `${name}-admin@example.test`;
+  const password = `pw-${randomBase62(24)}`;
+  const created = await expectStatus(201, 'POST', '/api/organizations', gateway.adminKey, { name, admin_email: email, admin_password: password });
+  const id: string = created.organization.id;
+  const adminKey: string = created.secret;
+  const key = await expectStatus(201, 'POST', '/api/keys', adminKey, { name: 'ci', scope: 'generator', domains: ['models'] });
+  assert.equal(key.key.organization_id, id);
+  const userEmail = `${name}-user@example.test`;
+  const userPassword = `pw-${randomBase62(24)}`;
+  const user = await expectStatus(201, 'POST', '/api/users', adminKey, { email: userEmail, password: userPassword, role: 'manager' });
+  assert.equal(user.user.organization_id, id);
+  const providerKey = `sk-${name}-${randomBase62(32)}`;
+  const credential = await expectStatus(201, 'POST', '/api/provider-credentials', adminKey, { provider: 'openai', name: 'main', api_key: providerKey });
+  assert.equal(credential.credential.organization_id, id);
+  const { token } = await expectStatus(200, 'POST', '/api/token', undefined, { email, password });
+  apiSecrets.push(adminKey, key.secret);
+  otherSecrets.push(password, userPassword, providerKey, token);
+  return {
+    id,
+    email,
+    password,
+    adminKey,
+    adminKeyId: created.key.id,
+    adminUserId: created.admin_user.id,
+    keySecret: key.secret,
+    keyId: key.key.id,
+    userEmail,
+    userId: user.user.id,
+    credentialId: credential.credential.id,
+    providerKey,
+    token,
+  };
+}
+
+const idsOf = (org: Org) => [org.id, org.adminKeyId, org.keyId, org.adminUserId, org.userId, org.credentialId];
+const namesOf = (org: Org) => [...idsOf(org), org.email, org.userEmail];
+
+/** The ids of `owner` a path parameter may take. */
+function candidates(name: string, owner: Org): string[] {
+  const byName: Record<string, string[]> = {
+    keyId: [owner.adminKeyId, owner.keyId],
+    userId: [owner.adminUserId, owner.userId],
+    credentialId: [owner.credentialId],
+  };
+  const ids = byName[name];
+  if (ids === undefined) throw new Error(`No ids for the path parameter '${name}'.`);
+  return ids;
+}
+
+/** Bodies valid enough to reach the ownership check; each would harm B if it got through. */
+const validBodies: Record<string, () => unknown> = {
+  'POST /api/keys/:keyId/rotate': () => ({}),
+  'POST /v2/organizations/:orgId/api-keys': () => ({ name: 'intruder', scope: 'admin', domains: '*' }),
+  'POST /v2/organizations/:orgId/api-keys/:keyId/rotate': () => ({}),
+  'PATCH /api/users/:userId': () => ({ role: 'generator', password: attackerPassword }),
+  'POST /api/provider-credentials/:credentialId/rotate': () => ({ api_key: attackerProviderKey }),
+};
+
+/** Listings, and the ids of the caller's own that each must show. */
+const listings: Record<string, (org: Org) => string[]> = {
+  'GET /api/keys': (org) => [org.adminKeyId, org.keyId],
+  'GET /v2/organizations/:orgId/api-keys': (org) => [org.adminKeyId, org.keyId],
+  'GET /api/users': (org) => [org.adminUserId, org.userId],
+  'GET /api/organizations': (org) => [org.id],
+  'GET /api/provider-credentials': (org) => [org.credentialId],
+  'GET /api/audit-log': (org) => [org.keyId, org.userId, org.credentialId],
+};
+
+/** Not owned by any organization: the model catalogue is the same for everyone. */
+const sharedRoutes = new Set(['GET /v1/models', 'GET /v1/models/*']);
+
+const paramsOf = (path: string) => path.split('/').filter((segment) => segment.startsWith(':')).map((segment) => segment.slice(1));
+const hasParameter = (endpoint: Endpoint) => endpoint.path.includes('/:') || endpoint.path.includes('*');
+const protectedEndpoints = () => endpoints.filter((endpoint) => endpoint.access !== 'public');
+const ownedParamEndpoints = () => protectedEndpoints().filter((endpoint) => hasParameter(endpoint) && !sharedRoutes.has(endpoint.name));
+
+function fill(path: string, values: Record<string, string>): string {
+  return path.replace(/:(\w+)/g, (_match, name: string) => values[name] ?? assert.fail(`no value for :${name} in ${path}`));
+}
+
+/** Every `organization_id` anywhere in the body is `organizationId`. */
+function assertOnlyOrganization(value: unknown, organizationId: string): void {
+  if (Array.isArray(value)) value.forEach((item) => assertOnlyOrganization(item, organizationId));
+  else if (typeof value === 'object' && value !== null) {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'organization_id') assert.equal(inner, organizationId);
+      else assertOnlyOrganization(inner, organizationId);
+    }
+  }
+}
+
+test('every route with a path parameter and every listing has its isolation rule here', () => {
+  const unclassified: string[] = [];
+  for (const endpoint of protectedEndpoints()) {
+    if (sharedRoutes.has(endpoint.name) || endpoint.name === 'GET /api/me') continue;
+    if (hasParameter(endpoint)) {
+      for (const name of paramsOf(endpoint.path)) if (name !== 'orgId') candidates(name, a);
+      if (endpoint.path.includes('*')) unclassified.push(`${endpoint.name} (wildcard)`);
+      if (endpoint.method !== 'GET' && endpoint.method !== 'DELETE' && validBodies[endpoint.name] === undefined) {
+        unclassified.push(`${endpoint.name} (no body)`);
+      }
+    } else if (endpoint.method === 'GET' && listings[endpoint.name] === undefined) {
+      unclassified.push(`${endpoint.name} (listing)`);
+    }
+  }
+  assert.deepEqual(unclassified, []);
+  for (const name of [...Object.keys(validBodies), ...Object.keys(listings), ...sharedRoutes]) {
+    assert.ok(endpoints.some((endpoint) => endpoint.name === name), `${name} is no longer a route`);
+  }
+});
+
+const actors: Array<[string, (org: Org) => string]> = [
+  ['admin key', (org) => org.adminKey],
+  ['admin token', (org) => org.token],
+];
+
+for (const [actor, credentialOf] of actors) {
+  test(`A's ${actor}: B's ids answer 404 and B's organization 403 on every route that takes them`, async (t) => {
+    for (const endpoint of ownedParamEndpoints()) {
+      await t.test(endpoint.name, async () => {
+        const body = validBodies[endpoint.name]?.();
+        const others = paramsOf(endpoint.path).filter((name) => name !== 'orgId');
+        const combinations = others.length === 0 ? [{}] : candidates(others[0]!, b).map((id) => ({ [others[0]!]: id }));
+        assert.ok(others.length <= 1, `${endpoint.name}: one id parameter besides the organization`);
+        for (const ids of combinations) {
+          if (endpoint.path.includes(':orgId')) {
+            const refused = await expectStatus(403, endpoint.method, fill(endpoint.path, { ...ids, orgId: b.id }), credentialOf(a), body);
+            assert.equal(refused.code, 'WRONG_ORGANIZATION');
+            assert.equal(refused.type, 'permission_error');
+            if (others.length === 0) continue;
+          }
+          const missing = await expectStatus(404, endpoint.method, fill(endpoint.path, { ...ids, orgId: a.id }), credentialOf(a), body);
+          assert.equal(missing.success, false);
+          assert.equal(missing.type, 'not_found_error');
+        }
+      });
+    }
+  });
+
+  test(`A's ${actor}: every listing holds A's own ids and none of B's`, async (t) => {
+    for (const [name, ownIds] of Object.entries(listings)) {
+      await t.test(name, async () => {
+        const [method, path] = name.split(' ') as [string, string];
+        const reply = await send(method, fill(path, { orgId: a.id }), credentialOf(a));
+        assert.equal(reply.status, 200, reply.text);
+        for (const id of ownIds(a)) assert.ok(reply.text.includes(id), `${name} lists ${id}`);
+        for (const other of namesOf(b)) assert.ok(!reply.text.includes(other), `${name} shows ${other} of B`);
+        assertOnlyOrganization(reply.json, a.id);
+      });
+    }
+  });
+
+  test(`A's ${actor}: itself, its own organization only, no new organizations, the shared catalogue`, async () => {
+    const me = await expectStatus(200, 'GET', '/api/me', credentialOf(a));
+    assert.equal(me.organization.id, a.id);
+    const list = await expectStatus(200, 'GET', '/api/organizations', credentialOf(a));
+    assert.deepEqual(
+      list.organizations.map((organization: Json) => organization.id),
+      [a.id],
+    );
+    const foreign = await expectStatus(403, 'GET', `/api/organizations/${b.id}`, credentialOf(a));
+    assert.equal(foreign.code, 'WRONG_ORGANIZATION');
+    const email = `gamma-${randomBase62(8).toLowerCase()}@example.test`;
+    const create = await expectStatus(403, 'POST', '/api/organizations', credentialOf(a), { name: 'gamma', admin_email: email, admin_password: attackerPassword });
+    assert.equal(create.code, 'OPERATOR_ONLY');
+    for (const name of sharedRoutes) {
+      const path = name.split(' ')[1]!.replace('*', 'gpt-4o-mini');
+      const seenByA = await expectStatus(200, 'GET', path, credentialOf(a));
+      const seenByB = await expectStatus(200, 'GET', path, credentialOf(b));
+      assert.deepEqual(seenByA, seenByB);
+    }
+  });
+}
+
+test("B is untouched: keys, users, password, credential and audit log as before A's attempts", async () => {
+  const me = await expectStatus(200, 'GET', '/api/me', b.adminKey);
+  assert.equal(me.organization.id, b.id);
+  await expectStatus(200, 'GET', '/v1/models', b.keySecret);
+  await expectStatus(200, 'POST', '/api/token', undefined, { email: b.email, password: b.password });
+
+  const keys = await expectStatus(200, 'GET', '/api/keys?include_revoked=true', b.adminKey);
+  assert.deepEqual(keys.keys.map((key: Json) => key.id).sort(), [b.adminKeyId, b.keyId].sort());
+  assert.deepEqual(keys.keys.map((key: Json) => key.status), ['active', 'active']);
+
+  const users = await expectStatus(200, 'GET', '/api/users', b.adminKey);
+  const roles = Object.fromEntries(users.users.map((user: Json) => [user.id, `${user.role} ${user.status}`]));
+  assert.deepEqual(roles, { [b.adminUserId]: 'admin active', [b.userId]: 'manager active' });
+
+  const credential = await expectStatus(200, 'GET', `/api/provider-credentials/${b.credentialId}`, b.adminKey);
+  assert.equal(credential.credential.rotated_at, null);
+  const credentials = await expectStatus(200, 'GET', '/api/provider-credentials', b.adminKey);
+  assert.deepEqual(credentials.credentials.map((item: Json) => item.id), [b.credentialId]);
+
+  const audit = await send('GET', '/api/audit-log?limit=1000', b.adminKey);
+  assert.equal(audit.status, 200);
+  assert.ok(audit.text.includes(b.credentialId), "B's log holds B's own entries");
+  for (const id of idsOf(a)) assert.ok(!audit.text.includes(id), `B's audit log names ${id} of A`);
+});
+
+test('no secret is in the logs or in any response, plain or hashed', () => {
+  const secrets = [...apiSecrets, ...otherSecrets];
+  const hashes = secrets.map(hashApiKeySecret);
+  const logs = gateway.logs.join('');
+  assert.ok(logs.includes(b.credentialId), 'the refusals were logged');
+  for (const secret of [...secrets, ...hashes]) assert.ok(!logs.includes(secret), `${secret.slice(0, 8)}… is in the logs`);
+
+  // Creating a key or an organization, rotating a key and signing in show one secret once, by design.
+  const showsSecretOnce = (method: string, path: string) =>
+    method === 'POST' && /^\/(api\/(token|organizations|keys(\/[^/]+\/rotate)?)|v2\/organizations\/[^/]+\/api-keys(\/[^/]+\/rotate)?)$/.test(path);
+  let checked = 0;
+  for (const reply of replies) {
+    for (const hash of hashes) assert.ok(!reply.text.includes(hash), `${reply.method} ${reply.path} shows the hash of a secret`);
+    for (const providerKey of [a.providerKey, b.providerKey, attackerProviderKey]) {
+      assert.ok(!reply.text.includes(providerKey), `${reply.method} ${reply.path} shows a provider key`);
+    }
+    if (reply.status < 300 && showsSecretOnce(reply.method, reply.path)) continue;
+    checked += 1;
+    for (const secret of secrets) assert.ok(!reply.text.includes(secret), `${reply.method} ${reply.path} shows ${secret.slice(0, 8)}…`);
+  }
+  assert.ok(checked > 50, `responses were checked (${checked})`);
+});
+
+test('the database file holds no plain API key, provider key, password or token', async () => {
+  closed = true;
+  await gateway.close();
+  const database = new Database(databaseFile, { readonly: true });
+  const cells: string[] = [];
+  try {
+    const tables = database.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>;
+    for (const { name } of tables) {
+      for (const row of database.prepare(`SELECT * FROM "${name}"`).all() as Array<Record<string, unknown>>) {
+        for (const value of Object.values(row)) {
+          cells.push(Buffer.isBuffer(value) ? value.toString('latin1') : String(value));
+        }
+      }
+    }
+  } finally {
+    database.close();
+  }
+  const dump = cells.join('\n');
+  // The right file, with the rows this test made: the organizations and the hashes of their keys.
+  for (const id of [...idsOf(a), ...idsOf(b)]) assert.ok(dump.includes(id), `${id} is in the database`);
+  assert.ok(dump.includes(hashApiKeySecret(b.keySecret)));
+  for (const secret of [...apiSecrets, ...otherSecrets]) assert.ok(!dump.includes(secret), `${secret.slice(0, 8)}… is in the database`);
+});
