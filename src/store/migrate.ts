@@ -3,9 +3,11 @@
 // `up` (and `down`) taking a `Kysely<unknown>`: a migration is frozen in time and must not depend
 // on today's table types. Kysely's Migrator records applied names in `kysely_migration`.
 import { readdir } from 'node:fs/promises';
+import type SqliteDatabase from 'better-sqlite3';
 import { Migrator, sql, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { SqlDialect, StoreDatabase } from './database.js';
 import { describeError } from './store-logger.js';
+import { takeFileTurn } from './write-transaction.js';
 
 const migrationsFolder = new URL('./migrations/', import.meta.url);
 /** `0001_request_log.ts` (run from source) or `.js` (compiled); declaration and map files are skipped. */
@@ -27,7 +29,13 @@ export const folderMigrationProvider: MigrationProvider = {
   },
 };
 
-export type MigrationTarget = { db: StoreDatabase; dialect: SqlDialect; description: string };
+export type MigrationTarget = {
+  db: StoreDatabase;
+  dialect: SqlDialect;
+  description: string;
+  /** On SQLite, the raw connection: its file keys the turns shared with write transactions. */
+  sqlite?: SqliteDatabase.Database;
+};
 
 /** Applies pending migrations; returns the names applied now (empty when the schema was current). */
 export async function migrateToLatest(target: MigrationTarget): Promise<string[]> {
@@ -62,7 +70,8 @@ async function withMigrationLock(
       }
     });
   }
-  return withSqliteFileMutex(target.description, () => inSqliteWriteTransaction(target.db, run));
+  // Stores of this process take turns per file, with the store's write transactions (see write-transaction.ts).
+  return takeFileTurn(target.sqlite && !target.sqlite.memory ? target.sqlite.name : target.description, () => inSqliteWriteTransaction(target.db, run));
 }
 
 async function inSqliteWriteTransaction(
@@ -80,23 +89,4 @@ async function inSqliteWriteTransaction(
   }
   await sql.raw(outcome.error === undefined ? 'commit' : 'rollback').execute(db);
   return outcome;
-}
-
-/**
- * better-sqlite3 waits for a busy lock synchronously, blocking the event loop: a second store in
- * this process waiting on BEGIN IMMEDIATE would stop the first from ever committing. So stores of one
- * process take turns here (keyed by the description, which names the file); other processes wait on
- * SQLite's lock. Process-wide on purpose: the file is process-wide too.
- */
-const sqliteMigrationTurns = new Map<string, Promise<unknown>>();
-
-async function withSqliteFileMutex<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const previous = sqliteMigrationTurns.get(key) ?? Promise.resolve();
-  const turn = previous.catch(() => undefined).then(task);
-  sqliteMigrationTurns.set(key, turn);
-  try {
-    return await turn;
-  } finally {
-    if (sqliteMigrationTurns.get(key) === turn) sqliteMigrationTurns.delete(key);
-  }
 }

@@ -42,7 +42,7 @@ export function writeTransaction(db: StoreDatabase, dialect: SqlDialect, sqlite?
  */
 const fileTurns = new Map<string, Promise<unknown>>();
 
-async function takeFileTurn<T>(file: string, task: () => Promise<T>): Promise<T> {
+export async function takeFileTurn<T>(file: string, task: () => Promise<T>): Promise<T> {
   const previous = fileTurns.get(file) ?? Promise.resolve();
   const turn = previous.catch(() => undefined).then(task);
   fileTurns.set(file, turn);

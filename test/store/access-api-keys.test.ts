@@ -9,7 +9,7 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { openStore } from '../../src/store/open-store.js';
 import { DuplicateError, type ApiKeyRecord } from '../../src/store/types.js';
-import { capturingLogger, targets, withStore, type Target } from './access-fixtures.js';
+import { capturingLogger, targets, withStore, type Target } from './store-fixtures.js';
 import { apiKey, auditEntry, ids, newestFirst, nextTime, organization, outboxEvent, user } from './access-records.js';
 
 const isDuplicate = (field: string) => (error: unknown) => error instanceof DuplicateError && error.field === field;
@@ -272,7 +272,7 @@ for (const target of targets) {
       });
     });
 
-    test('store.close() writes held-back key uses', { skip: target.shared ? false : 'an in-memory database is gone after close' }, async () => {
+    test('store.close() writes held-back key uses', { skip: target.durable ? false : 'an in-memory database is gone after close' }, async () => {
       const location = await target.fresh();
       try {
         const store = await openStore({ url: location.url, dataDir: location.dataDir });

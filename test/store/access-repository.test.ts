@@ -10,7 +10,7 @@ import { folderMigrationProvider, migrateToLatest } from '../../src/store/migrat
 import { openDatabase } from '../../src/store/open-database.js';
 import { openStore } from '../../src/store/open-store.js';
 import { DuplicateError, type Store } from '../../src/store/types.js';
-import { targets, withStore } from './access-fixtures.js';
+import { targets, withStore } from './store-fixtures.js';
 import { apiKey, auditEntry, bootstrapInput, credential, ids, newestFirst, nextTime, organization, outboxEvent, user } from './access-records.js';
 
 const run = promisify(execFile);
@@ -57,7 +57,7 @@ for (const target of targets) {
         } finally {
           await database.close();
         }
-        if (!target.shared) return;
+        if (!target.durable) return;
         const store = await openStore({ url: location.url, dataDir: location.dataDir });
         try {
           const old = await store.requestLog.get('before-access');
@@ -150,7 +150,7 @@ for (const target of targets) {
       });
     });
 
-    const sharedOnly = target.shared ? false : 'an in-memory database is private to one connection';
+    const sharedOnly = target.durable ? false : 'an in-memory database is private to one connection';
 
     test('stores bootstrapping one database at once: exactly one creates the operator', { skip: sharedOnly }, async () => {
       const location = await target.fresh();

@@ -1,82 +1,14 @@
 // The request log conformance suite, run on SQLite (file and in-memory) and on PostgreSQL.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { LogEvent } from 'kysely';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { createStore, openStore, type OpenStoreOptions } from '../../src/store/open-store.js';
 import { DuplicateError, type RequestLogEntry, type Store } from '../../src/store/types.js';
-import { postgresTestDatabase } from '../helpers/postgres.js';
+import { capturingLogger, targets, type Location } from './store-fixtures.js';
 
-type Location = { url: string; dataDir: string; cleanup(): Promise<void> };
-type Target = {
-  name: string;
-  /** A second open sees the same data (false for :memory:). */
-  durable: boolean;
-  skip: string | false;
-  fresh(): Promise<Location>;
-};
-
-async function temporaryDirectory(): Promise<{ dataDir: string; cleanup(): Promise<void> }> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-store-'));
-  return { dataDir, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
-}
-
-const postgresCheck = await postgresTestDatabase();
-if (!('skip' in postgresCheck)) await postgresCheck.drop();
-
-const targets: Target[] = [
-  {
-    name: 'SQLite file',
-    durable: true,
-    skip: false,
-    async fresh() {
-      const directory = await temporaryDirectory();
-      return { url: `sqlite:${join(directory.dataDir, 'log.db')}`, ...directory };
-    },
-  },
-  {
-    name: 'SQLite in memory',
-    durable: false,
-    skip: false,
-    async fresh() {
-      return { url: 'sqlite::memory:', ...(await temporaryDirectory()) };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    durable: true,
-    skip: 'skip' in postgresCheck ? postgresCheck.skip : false,
-    async fresh() {
-      const database = await postgresTestDatabase();
-      if ('skip' in database) throw new Error(database.skip);
-      const directory = await temporaryDirectory();
-      return {
-        url: database.url,
-        dataDir: directory.dataDir,
-        cleanup: async () => {
-          await database.drop();
-          await directory.cleanup();
-        },
-      };
-    },
-  },
-];
-
-type LogLine = { level: 'warn' | 'error'; obj: object; msg: string | undefined };
-
-function capturingLogger() {
-  const lines: LogLine[] = [];
-  return {
-    lines,
-    warn: (obj: object, msg?: string) => void lines.push({ level: 'warn', obj, msg }),
-    error: (obj: object, msg?: string) => void lines.push({ level: 'error', obj, msg }),
-  };
-}
 
 let clock = Date.UTC(2025, 0, 1, 12, 0, 0, 123);
 

@@ -1,4 +1,4 @@
-// Shared by the access store suites: the databases they run on and a store per test.
+// Shared by the store suites: the databases they run on (SQLite file, SQLite in memory, PostgreSQL) and a store per test.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,14 +10,14 @@ import { postgresTestDatabase } from '../helpers/postgres.js';
 export type Location = { url: string; dataDir: string; cleanup(): Promise<void> };
 export type Target = {
   name: string;
-  /** Separate connections see the same data (false for :memory:). */
-  shared: boolean;
+  /** A second open (another connection) sees the same data: false for :memory:. */
+  durable: boolean;
   skip: string | false;
   fresh(): Promise<Location>;
 };
 
 async function temporaryDirectory(): Promise<{ dataDir: string; cleanup(): Promise<void> }> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-access-'));
+  const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-store-'));
   return { dataDir, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
 }
 
@@ -27,16 +27,16 @@ if (!('skip' in postgresCheck)) await postgresCheck.drop();
 export const targets: Target[] = [
   {
     name: 'SQLite file',
-    shared: true,
+    durable: true,
     skip: false,
     async fresh() {
       const directory = await temporaryDirectory();
-      return { url: `sqlite:${join(directory.dataDir, 'access.db')}`, ...directory };
+      return { url: `sqlite:${join(directory.dataDir, 'store.db')}`, ...directory };
     },
   },
   {
     name: 'SQLite in memory',
-    shared: false,
+    durable: false,
     skip: false,
     async fresh() {
       return { url: 'sqlite::memory:', ...(await temporaryDirectory()) };
@@ -44,7 +44,7 @@ export const targets: Target[] = [
   },
   {
     name: 'PostgreSQL',
-    shared: true,
+    durable: true,
     skip: 'skip' in postgresCheck ? postgresCheck.skip : false,
     async fresh() {
       const database = await postgresTestDatabase();
