@@ -7,7 +7,7 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { createStore, openStore, type OpenStoreOptions } from '../../src/store/open-store.js';
 import { DuplicateError, type RequestLogEntry, type Store } from '../../src/store/types.js';
-import { capturingLogger, targets, type Location } from './store-fixtures.js';
+import { capturingLogger, targets, withStore as withFreshStore, type StoreContext } from './store-fixtures.js';
 
 
 let clock = Date.UTC(2025, 0, 1, 12, 0, 0, 123);
@@ -48,28 +48,8 @@ const insertsInto = (events: LogEvent[]) =>
 
 for (const target of targets) {
   describe(`request log on ${target.name}`, { skip: target.skip }, () => {
-    /** Opens a store on a fresh database, hands it to `use`, and closes and removes everything afterwards. */
-    async function withStore(
-      use: (store: Store, context: { location: Location; queries: LogEvent[]; logger: ReturnType<typeof capturingLogger> }) => Promise<void>,
-      options: Partial<OpenStoreOptions> = {},
-    ): Promise<void> {
-      const location = await target.fresh();
-      const queries: LogEvent[] = [];
-      const logger = capturingLogger();
-      const store = await openStore({
-        url: location.url,
-        dataDir: location.dataDir,
-        logger,
-        onQuery: (event) => void queries.push(event),
-        ...options,
-      });
-      try {
-        await use(store, { location, queries, logger });
-      } finally {
-        await store.close();
-        await location.cleanup();
-      }
-    }
+    const withStore = (use: (store: Store, context: StoreContext) => Promise<void>, options: Partial<OpenStoreOptions> = {}) =>
+      withFreshStore(target, use, options);
 
     test('migrations are idempotent', async () => {
       const location = await target.fresh();
