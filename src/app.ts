@@ -18,7 +18,10 @@ import { createModelDirectory, type ModelDirectory } from './pipeline/model-dire
 import { createProviders, providerIds, type ProviderSet } from './providers/registry.js';
 import type { Store } from './store/types.js';
 import { healthRoute } from './surfaces/health.js';
+import { anthropicRoutes } from './surfaces/anthropic/anthropic-routes.js';
+import { geminiRoutes } from './surfaces/gemini/gemini-routes.js';
 import { openAIRoutes, renderOpenAIError } from './surfaces/openai/openai-routes.js';
+import { simpleRoutes } from './surfaces/simple/simple-routes.js';
 import { renderPlatformError } from './surfaces/platform/platform-io.js';
 import { platformRoutes } from './surfaces/platform/platform-routes.js';
 
@@ -51,6 +54,7 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
   const meter = { requestLog: ports.store.requestLog, logger: ports.logger, logRequests: config.logging.requests };
   const identity = createIdentity(config, ports);
   const { authenticator, vault } = identity;
+  const modelDeps = { directory, vault, meter, bodyLimit: config.server.bodyLimit };
   const server = createHttpServer({
     logger: ports.logger,
     renderNotFound: (exchange, error) =>
@@ -58,7 +62,10 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
     authorize: authenticator.authorize,
     routes: [
       healthRoute(config.server.environment),
-      ...openAIRoutes({ directory, vault, meter, bodyLimit: config.server.bodyLimit }),
+      ...openAIRoutes(modelDeps),
+      ...anthropicRoutes(modelDeps),
+      ...geminiRoutes(modelDeps),
+      ...simpleRoutes(modelDeps),
       ...platformRoutes({ identity, bodyLimit: config.server.bodyLimit, trustProxy: config.server.trustProxy }),
     ],
   });

@@ -10,30 +10,16 @@ import { parseJsonObject, readBody } from '../../http/body.js';
 import type { Exchange } from '../../http/server.js';
 import { sendJson } from '../../http/server.js';
 import { startEventStream, writeEvent } from '../../http/sse.js';
-import type { CredentialVault } from '../../identity/credential-vault.js';
-import { blameBroughtKey, routeWithCredential, type CredentialSource } from '../../pipeline/call-credential.js';
-import { CallMeter, type MeterPorts } from '../../pipeline/call-meter.js';
-import type { ModelDirectory, Route } from '../../pipeline/model-directory.js';
-import type { CallContext, ForwardedResponse } from '../../providers/spec.js';
+import type { CallMeter } from '../../pipeline/call-meter.js';
+import { startModelCall, upstream, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
+import type { ForwardedResponse } from '../../providers/spec.js';
 import { openAIStreamErrorEvent } from './openai-errors.js';
 import { validate } from '../../http/validate.js';
 import type { OpenAIStreamEncoder } from './openai-stream-encoder.js';
 
-export type OpenAISurfaceDeps = {
-  directory: ModelDirectory;
-  vault: CredentialVault;
-  meter: MeterPorts;
-  bodyLimit: number;
-};
+export type OpenAISurfaceDeps = ModelCallDeps;
 
-export type PreparedCall<T> = {
-  body: T;
-  bodyText: string;
-  route: Route;
-  meter: CallMeter;
-  context: CallContext;
-  credential: CredentialSource;
-};
+export type PreparedCall<T> = ModelCall & { body: T; bodyText: string };
 
 const tokenTrailers = ['x-tokens-prompt', 'x-tokens-completion', 'x-cost'];
 
@@ -47,20 +33,8 @@ export async function prepareCall<T extends { model: string; stream?: boolean | 
   const raw = await readBody(exchange.request, deps.bodyLimit);
   const { value, text } = parseJsonObject(raw, exchange.request.headers['content-type']);
   const body = validate(schema, value);
-  const { route, apiKey, source } = await routeWithCredential(deps.directory, deps.vault, exchange.principal, body.model, capability);
-  exchange.response.setHeader('x-provider', route.entry.provider);
-  const meter = new CallMeter(deps.meter, {
-    requestId: exchange.requestId,
-    endpoint,
-    requested: body.model,
-    entry: route.entry,
-    stream: body.stream === true,
-    startedAt: exchange.startedAt,
-    principal: exchange.principal,
-  });
-  const context: CallContext = { requestId: exchange.requestId, signal: exchange.signal };
-  if (apiKey !== undefined) context.apiKey = apiKey;
-  return { body, bodyText: text, route, meter, context, credential: source };
+  const call = await startModelCall(deps, exchange, { model: body.model, capability, endpoint, stream: body.stream === true });
+  return { ...call, body, bodyText: text };
 }
 
 export function usageHeaders(usage: Usage | undefined, cost: number): Record<string, string> {
@@ -72,16 +46,7 @@ export function usageHeaders(usage: Usage | undefined, cost: number): Record<str
   };
 }
 
-/** Awaits the provider; an error here is before the first byte, so the call is metered as failed and rethrown. */
-export async function upstream<T>(call: Pick<PreparedCall<unknown>, 'meter' | 'credential'>, promise: Promise<T>): Promise<T> {
-  try {
-    return await promise;
-  } catch (caught) {
-    const error = toGatewayError(blameBroughtKey(caught, call.credential));
-    call.meter.failed(error);
-    throw error;
-  }
-}
+export { upstream };
 
 export function sendResult(response: ServerResponse, meter: CallMeter, usage: Usage, body: unknown): void {
   meter.markFirstToken();

@@ -1,0 +1,63 @@
+// The start of one model call on any surface: route the model with the caller's credential, open its
+// meter, build the upstream context. Every surface (OpenAI, Anthropic, Gemini, simple) comes through here.
+import type { Capability } from '../core/catalogue.js';
+import { toGatewayError } from '../core/errors.js';
+import type { Exchange } from '../http/server.js';
+import type { CredentialVault } from '../identity/credential-vault.js';
+import type { CallContext } from '../providers/spec.js';
+import type { RequestLogEntry } from '../store/types.js';
+import { blameBroughtKey, routeWithCredential, type CredentialSource } from './call-credential.js';
+import { CallMeter, type MeterPorts } from './call-meter.js';
+import type { ModelDirectory, Route } from './model-directory.js';
+
+export type ModelCallDeps = {
+  directory: ModelDirectory;
+  vault: CredentialVault;
+  meter: MeterPorts;
+  bodyLimit: number;
+};
+
+export type ModelCall = {
+  route: Route;
+  meter: CallMeter;
+  context: CallContext;
+  credential: CredentialSource;
+};
+
+export async function startModelCall(
+  deps: ModelCallDeps,
+  exchange: Exchange,
+  request: { model: string; capability: Capability; endpoint: RequestLogEntry['endpoint']; stream: boolean },
+): Promise<ModelCall> {
+  const { route, apiKey, source } = await routeWithCredential(
+    deps.directory,
+    deps.vault,
+    exchange.principal,
+    request.model,
+    request.capability,
+  );
+  exchange.response.setHeader('x-provider', route.entry.provider);
+  const meter = new CallMeter(deps.meter, {
+    requestId: exchange.requestId,
+    endpoint: request.endpoint,
+    requested: request.model,
+    entry: route.entry,
+    stream: request.stream,
+    startedAt: exchange.startedAt,
+    principal: exchange.principal,
+  });
+  const context: CallContext = { requestId: exchange.requestId, signal: exchange.signal };
+  if (apiKey !== undefined) context.apiKey = apiKey;
+  return { route, meter, context, credential: source };
+}
+
+/** Awaits the provider; an error here is before the first byte, so the call is metered as failed and rethrown. */
+export async function upstream<T>(call: Pick<ModelCall, 'meter' | 'credential'>, promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (caught) {
+    const error = toGatewayError(blameBroughtKey(caught, call.credential));
+    call.meter.failed(error);
+    throw error;
+  }
+}
