@@ -5,13 +5,13 @@ import type { z } from 'zod';
 import type { Capability } from '../../core/catalogue.js';
 import type { ChatResult, StreamPart, Usage } from '../../core/chat.js';
 import { GatewayError, toGatewayError } from '../../core/errors.js';
-import { microUsdToCents } from '../../core/pricing.js';
 import { parseJsonObject, readBody } from '../../http/body.js';
 import type { Exchange } from '../../http/server.js';
 import { sendJson } from '../../http/server.js';
 import { startEventStream, writeEvent } from '../../http/sse.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
 import { startModelCall, upstream, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
 import type { ForwardedResponse } from '../../providers/spec.js';
 import { openAIStreamErrorEvent } from './openai-errors.js';
 import { validate } from '../../http/validate.js';
@@ -21,7 +21,6 @@ export type OpenAISurfaceDeps = ModelCallDeps;
 
 export type PreparedCall<T> = ModelCall & { body: T; bodyText: string };
 
-const tokenTrailers = ['x-tokens-prompt', 'x-tokens-completion', 'x-cost'];
 
 export async function prepareCall<T extends { model: string; stream?: boolean | null }>(
   deps: OpenAISurfaceDeps,
@@ -37,14 +36,6 @@ export async function prepareCall<T extends { model: string; stream?: boolean | 
   return { ...call, body, bodyText: text };
 }
 
-export function usageHeaders(usage: Usage | undefined, cost: number): Record<string, string> {
-  return {
-    'x-tokens-prompt': String(usage?.input.total ?? 0),
-    'x-tokens-completion': String(usage?.output.total ?? 0),
-    'x-cost': microUsdToCents(cost),
-    'x-cache': 'SKIP',
-  };
-}
 
 export { upstream };
 
@@ -68,7 +59,7 @@ export async function relayForwarded(exchange: Exchange, meter: CallMeter, forwa
     response.end(forwarded.body);
     return;
   }
-  startEventStream(response, { 'x-cache': 'SKIP' }, tokenTrailers);
+  startEventStream(response, { 'x-cache': 'SKIP' }, usageTrailerNames);
   try {
     for await (const chunk of forwarded.body) {
       meter.markFirstToken();
@@ -88,7 +79,7 @@ export async function relayParts(
   encoder: OpenAIStreamEncoder,
 ): Promise<void> {
   const { response } = exchange;
-  startEventStream(response, { 'x-cache': 'SKIP' }, tokenTrailers);
+  startEventStream(response, { 'x-cache': 'SKIP' }, usageTrailerNames);
   try {
     for await (const part of parts) {
       if (part.type === 'text-delta' || part.type === 'tool-call-start' || part.type === 'reasoning-delta') {
