@@ -1,0 +1,101 @@
+// What every model call on the /ai surface shares: reading and validating the body, resolving the model,
+// answering JSON with the tracking headers, and streaming neutral parts as simple-surface events.
+import type { z } from 'zod';
+import type { Capability } from '../../core/catalogue.js';
+import type { ChatChoice, ChatResult, StreamPart, Usage } from '../../core/chat.js';
+import { GatewayError, toGatewayError } from '../../core/errors.js';
+import { parseJsonObject, readBody } from '../../http/body.js';
+import type { Exchange } from '../../http/server.js';
+import { sendJson } from '../../http/server.js';
+import { startEventStream, writeEvent } from '../../http/sse.js';
+import { validate } from '../../http/validate.js';
+import type { CallMeter } from '../../pipeline/call-meter.js';
+import { startModelCall, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
+import { simpleStreamErrorEvent } from './simple-errors.js';
+import { catalogueModelName } from './simple-models.js';
+import type { SimpleStreamEncoder } from './simple-stream-encoder.js';
+
+export type SimpleCall<T> = ModelCall & { body: T };
+
+export async function prepareCall<T extends { model: string; stream?: boolean | null }>(
+  deps: ModelCallDeps,
+  exchange: Exchange,
+  schema: z.ZodType<T>,
+  capability: Capability,
+  endpoint: 'chat' | 'embeddings',
+): Promise<SimpleCall<T>> {
+  const raw = await readBody(exchange.request, deps.bodyLimit);
+  const { value } = parseJsonObject(raw, exchange.request.headers['content-type']);
+  const body = validate(schema, value);
+  const model = catalogueModelName(deps.directory.catalogue, body.model);
+  const call = await startModelCall(deps, exchange, { model, capability, endpoint, stream: body.stream === true });
+  return { ...call, body };
+}
+
+/** Response ids carry the request id (without dashes), so an answer can be found in the request log. */
+export function responseId(prefix: 'chat' | 'gen', exchange: Exchange): string {
+  return `${prefix}_${exchange.requestId.replaceAll('-', '')}`;
+}
+
+/** The first choice of an answer; an answer without one is the provider's fault, and is metered as failed. */
+export function firstChoice(meter: CallMeter, result: ChatResult): ChatChoice {
+  const choice = result.choices[0];
+  if (choice) return choice;
+  const error = new GatewayError('upstream_bad_response', 'The provider answered without any choice.');
+  meter.failed(error, result.usage);
+  throw error;
+}
+
+export function sendResult(exchange: Exchange, meter: CallMeter, usage: Usage, body: unknown): void {
+  meter.markFirstToken();
+  const cost = meter.succeeded(usage);
+  sendJson(exchange.response, 200, body, usageHeaders(usage, cost));
+}
+
+/** Streams neutral parts through the encoder; an error after the first byte ends the stream with the error event. */
+export async function relayParts(
+  exchange: Exchange,
+  meter: CallMeter,
+  parts: AsyncIterable<StreamPart>,
+  encoder: SimpleStreamEncoder,
+): Promise<void> {
+  const { response } = exchange;
+  startEventStream(response, { 'x-cache': 'SKIP' }, usageTrailerNames);
+  let tail = '';
+  try {
+    for await (const part of parts) {
+      if (part.type === 'text-delta' || part.type === 'tool-call-start' || part.type === 'reasoning-delta') meter.markFirstToken();
+      if (!(await writeEvent(response, encoder.encode(part)))) break;
+    }
+    // A client that left is metered as such below, whatever the encoder would have said.
+    if (!exchange.signal.aborted && !response.destroyed) tail = encoder.end();
+  } catch (error) {
+    return endStreamWithError(exchange, meter, toGatewayError(error), encoder.finalUsage);
+  }
+  endStream(exchange, meter, encoder.finalUsage, tail);
+}
+
+function endStream(exchange: Exchange, meter: CallMeter, usage: Usage | undefined, tail: string): void {
+  const { response } = exchange;
+  if (exchange.signal.aborted || response.destroyed) {
+    meter.failed(new GatewayError('client_closed', 'The client closed the connection during the stream.'), usage);
+    return;
+  }
+  const cost = meter.succeeded(usage);
+  const headers = usageHeaders(usage, cost);
+  response.addTrailers({
+    'x-tokens-prompt': headers['x-tokens-prompt']!,
+    'x-tokens-completion': headers['x-tokens-completion']!,
+    'x-cost': headers['x-cost']!,
+  });
+  response.end(tail);
+}
+
+function endStreamWithError(exchange: Exchange, meter: CallMeter, error: GatewayError, usage: Usage | undefined): void {
+  meter.failed(error, usage);
+  const { response } = exchange;
+  if (response.destroyed) return;
+  // The error event, never a finish_reason and never [DONE].
+  response.end(simpleStreamErrorEvent(error, exchange.requestId));
+}

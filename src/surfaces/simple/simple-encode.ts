@@ -1,0 +1,65 @@
+// The neutral form → simple-surface response bodies (JSON). Streams are in simple-stream-encoder.ts.
+import type { ChatChoice, ChatResult, EmbedResult, FinishReason, Usage } from '../../core/chat.js';
+
+export function encodeUsage(usage: Usage) {
+  return {
+    prompt_tokens: usage.input.total,
+    completion_tokens: usage.output.total,
+    total_tokens: usage.input.total + usage.output.total,
+  };
+}
+
+/** The four finish reasons clients know; `error` and `other` have no name of their own and read as `stop`. */
+export function encodeFinishReason(reason: FinishReason): 'stop' | 'length' | 'tool_calls' | 'content_filter' {
+  switch (reason.unified) {
+    case 'length':
+    case 'tool_calls':
+    case 'content_filter':
+      return reason.unified;
+    default:
+      return 'stop';
+  }
+}
+
+/** `tool_calls` in OpenAI's tool format, so an answer can be sent back as history unchanged. */
+export function encodeToolCalls(choice: ChatChoice) {
+  return (choice.message.toolCalls ?? []).map((call) => ({
+    id: call.id,
+    type: 'function' as const,
+    function: { name: call.name, arguments: call.arguments },
+  }));
+}
+
+export function encodeChatResult(result: ChatResult, choice: ChatChoice, id: string, model: string) {
+  const toolCalls = encodeToolCalls(choice);
+  return {
+    id,
+    model,
+    message: {
+      role: 'assistant' as const,
+      content: choice.message.content,
+      ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+    },
+    usage: encodeUsage(result.usage),
+    finish_reason: encodeFinishReason(choice.finish),
+  };
+}
+
+export function encodeGenerateResult(result: ChatResult, choice: ChatChoice, id: string, model: string) {
+  return {
+    id,
+    model,
+    text: choice.message.content ?? '',
+    usage: encodeUsage(result.usage),
+    finish_reason: encodeFinishReason(choice.finish),
+  };
+}
+
+/** One input string → `embedding`; an array of strings → `embeddings`, in input order. */
+export function encodeEmbeddings(result: EmbedResult, model: string, single: boolean) {
+  const first = result.embeddings[0] ?? [];
+  const usage = { prompt_tokens: result.usage.input, total_tokens: result.usage.input };
+  return single
+    ? { model, embedding: first, dimensions: first.length, usage }
+    : { model, embeddings: result.embeddings, dimensions: first.length, usage };
+}

@@ -1,0 +1,54 @@
+// The /ai model endpoints. Whatever the provider, they go through the neutral form: decode, call the
+// adapter, encode. Chat and generate are metered as `chat`, embeddings as `embeddings`.
+import type { ChatChoice, ChatRequest, ChatResult } from '../../core/chat.js';
+import { GatewayError } from '../../core/errors.js';
+import type { Exchange } from '../../http/server.js';
+import { upstream, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { firstChoice, prepareCall, relayParts, responseId, sendResult, type SimpleCall } from './simple-call.js';
+import { decodeChatRequest, decodeEmbeddingsRequest, decodeGenerateRequest } from './simple-decode.js';
+import { encodeChatResult, encodeEmbeddings, encodeGenerateResult } from './simple-encode.js';
+import { chatRequestSchema, embeddingsRequestSchema, generateRequestSchema } from './simple-request-schemas.js';
+import { SimpleStreamEncoder } from './simple-stream-encoder.js';
+
+export async function handleChat(deps: ModelCallDeps, exchange: Exchange): Promise<void> {
+  const call = await prepareCall(deps, exchange, chatRequestSchema, 'chat', 'chat');
+  const request = decodeChatRequest(call.body, call.route.entry.upstreamId);
+  await serve(exchange, call, request, (result, choice) =>
+    encodeChatResult(result, choice, responseId('chat', exchange), call.body.model),
+  );
+}
+
+export async function handleGenerate(deps: ModelCallDeps, exchange: Exchange): Promise<void> {
+  const call = await prepareCall(deps, exchange, generateRequestSchema, 'chat', 'chat');
+  const request = decodeGenerateRequest(call.body, call.route.entry.upstreamId);
+  await serve(exchange, call, request, (result, choice) =>
+    encodeGenerateResult(result, choice, responseId('gen', exchange), call.body.model),
+  );
+}
+
+export async function handleEmbeddings(deps: ModelCallDeps, exchange: Exchange): Promise<void> {
+  const call = await prepareCall(deps, exchange, embeddingsRequestSchema, 'embeddings', 'embeddings');
+  const { adapter } = call.route;
+  if (!adapter.embed) {
+    throw new GatewayError('invalid_request', `The provider '${adapter.id}' offers no embeddings.`, {
+      param: 'model',
+      publicCode: 'model_not_supported',
+    });
+  }
+  const request = decodeEmbeddingsRequest(call.body, call.route.entry.upstreamId);
+  const result = await upstream(call, adapter.embed(request, call.context));
+  const usage = { input: { total: result.usage.input, cacheRead: 0, cacheWrite: 0 }, output: { total: 0, reasoning: 0 } };
+  sendResult(exchange, call.meter, usage, encodeEmbeddings(result, call.body.model, typeof call.body.input === 'string'));
+}
+
+type Encode = (result: ChatResult, choice: ChatChoice) => unknown;
+
+async function serve(exchange: Exchange, call: SimpleCall<unknown>, request: ChatRequest, encode: Encode): Promise<void> {
+  const { adapter } = call.route;
+  if (!request.stream) {
+    const result = await upstream(call, adapter.chat(request, call.context));
+    return sendResult(exchange, call.meter, result.usage, encode(result, firstChoice(call.meter, result)));
+  }
+  const parts = await upstream(call, adapter.streamChat(request, call.context));
+  await relayParts(exchange, call.meter, parts, new SimpleStreamEncoder());
+}
