@@ -1,7 +1,19 @@
 // The Anthropic Messages front door on the main host: any catalogue model answers a Claude-style client.
 import type { Route } from '../../http/server.js';
 import type { ModelCallDeps } from '../../pipeline/model-call.js';
+import { renderAnthropicError } from './anthropic-errors.js';
+import { handleMessages } from './anthropic-messages-handler.js';
 
-export function anthropicRoutes(_deps: ModelCallDeps): Route[] {
-  return [];
+export { renderAnthropicError };
+
+export function anthropicRoutes(deps: ModelCallDeps): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/messages',
+      handler: (exchange) => handleMessages(deps, exchange),
+      access: { scope: 'generator', domain: 'models', byok: true },
+      renderError: renderAnthropicError,
+    },
+  ];
 }

@@ -1,0 +1,103 @@
+// POST /v1/messages on the main host: an Anthropic Messages request answered by any catalogue model. The request
+// is decoded to the neutral form, the model's adapter called, and the answer encoded back as Anthropic JSON or SSE.
+import type { ServerResponse } from 'node:http';
+import type { ChatRequest, StreamPart, ToolCall, Usage } from '../../core/chat.js';
+import { GatewayError, toGatewayError } from '../../core/errors.js';
+import { parseJsonObject, readBody } from '../../http/body.js';
+import { sendJson, type Exchange } from '../../http/server.js';
+import { startEventStream, writeEvent } from '../../http/sse.js';
+import type { CallMeter } from '../../pipeline/call-meter.js';
+import { startModelCall, upstream, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
+import { decodeMessagesRequest, wantsThinking } from './anthropic-decode.js';
+import { encodeMessage, messageId, type MessageIdentity } from './anthropic-encode.js';
+import { anthropicStreamErrorEvent } from './anthropic-errors.js';
+import { AnthropicStreamEncoder } from './anthropic-stream-encoder.js';
+import { validateMessagesRequest } from './anthropic-validation.js';
+
+export async function handleMessages(deps: ModelCallDeps, exchange: Exchange): Promise<void> {
+  exchange.response.setHeader('request-id', exchange.requestId);
+  const raw = await readBody(exchange.request, deps.bodyLimit);
+  const body = validateMessagesRequest(parseJsonObject(raw, exchange.request.headers['content-type']).value);
+  const stream = body.stream === true;
+  const call = await startModelCall(deps, exchange, { model: body.model, capability: 'chat', endpoint: 'chat', stream });
+  const { entry } = call.route;
+  const request = decodeMessagesRequest(body, {
+    upstreamModel: entry.upstreamId,
+    provider: entry.provider,
+    capabilities: entry.capabilities,
+  });
+  // The model as the client named it, as Anthropic echoes the alias it was asked for.
+  const identity: MessageIdentity = { id: messageId(exchange.requestId), model: body.model };
+  const thinking = wantsThinking(body);
+  if (stream) {
+    const encoder = new AnthropicStreamEncoder(identity, { stopSequences: request.stop, thinking });
+    return serveStream(exchange, call, request, encoder);
+  }
+  const onInvalidToolInput = (toolCall: ToolCall) =>
+    deps.meter.logger.warn(
+      { requestId: exchange.requestId, provider: entry.provider, tool: toolCall.name, toolCallId: toolCall.id },
+      'tool call arguments are not a JSON object; sent to the client as {}',
+    );
+  const result = await upstream(call, call.route.adapter.chat(request, call.context));
+  const message = encodeMessage(result, identity, { stopSequences: request.stop, thinking, onInvalidToolInput });
+  sendMessage(exchange.response, call.meter, result.usage, message);
+}
+
+function sendMessage(response: ServerResponse, meter: CallMeter, usage: Usage, body: unknown): void {
+  meter.markFirstToken();
+  const cost = meter.succeeded(usage);
+  sendJson(response, 200, body, usageHeaders(usage, cost));
+}
+
+async function serveStream(exchange: Exchange, call: ModelCall, request: ChatRequest, encoder: AnthropicStreamEncoder): Promise<void> {
+  // Before this resolves nothing has been sent: a failure is still a plain error response.
+  const parts = await upstream(call, call.route.adapter.streamChat(request, call.context));
+  await relayParts(exchange, call.meter, parts, encoder);
+}
+
+/** Streams neutral parts as Anthropic events; a failure after the first byte ends the stream with `event: error`. */
+async function relayParts(
+  exchange: Exchange,
+  meter: CallMeter,
+  parts: AsyncIterable<StreamPart>,
+  encoder: AnthropicStreamEncoder,
+): Promise<void> {
+  const { response } = exchange;
+  startEventStream(response, { 'x-cache': 'SKIP' }, usageTrailerNames);
+  try {
+    for await (const part of parts) {
+      const token = part.type === 'text-delta' || part.type === 'tool-call-start' || part.type === 'reasoning-delta';
+      if (token) meter.markFirstToken();
+      if (!(await writeEvent(response, encoder.encode(part)))) break;
+    }
+  } catch (error) {
+    return endWithError(exchange, meter, toGatewayError(error), encoder.finalUsage);
+  }
+  endStream(exchange, meter, encoder);
+}
+
+function endStream(exchange: Exchange, meter: CallMeter, encoder: AnthropicStreamEncoder): void {
+  const { response } = exchange;
+  const usage = encoder.finalUsage;
+  if (exchange.signal.aborted || response.destroyed) {
+    meter.failed(new GatewayError('client_closed', 'The client closed the connection during the stream.'), usage);
+    return;
+  }
+  const cost = meter.succeeded(usage);
+  const headers = usageHeaders(usage, cost);
+  response.addTrailers({
+    'x-tokens-prompt': headers['x-tokens-prompt']!,
+    'x-tokens-completion': headers['x-tokens-completion']!,
+    'x-cost': headers['x-cost']!,
+  });
+  response.end(encoder.end());
+}
+
+function endWithError(exchange: Exchange, meter: CallMeter, error: GatewayError, usage: Usage | undefined): void {
+  meter.failed(error, usage);
+  const { response } = exchange;
+  if (response.destroyed) return;
+  // The dialect's terminal error event; never message_delta or message_stop after a broken upstream.
+  response.end(anthropicStreamErrorEvent(error, exchange.requestId));
+}

@@ -1,0 +1,65 @@
+// The Gemini front door's methods. Every catalogue model answers by translation: the body is decoded to the
+// neutral form, the model's adapter called, the answer encoded back as Gemini's.
+import { GatewayError } from '../../core/errors.js';
+import { sendJson, type Exchange } from '../../http/server.js';
+import { routeWithCredential } from '../../pipeline/call-credential.js';
+import { startModelCall, upstream, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { readGeminiBody, relayStream, sendResult, wantsSse, type GeminiTarget } from './gemini-call.js';
+import { estimateTokenCount } from './gemini-count-tokens.js';
+import { decodeGenerateContent } from './gemini-decode.js';
+import { decodeEmbedRequests, encodeBatchEmbeddings, encodeEmbedding } from './gemini-embed.js';
+import { encodeGenerateContentResponse, type GeminiIdentity } from './gemini-encode.js';
+import {
+  batchEmbedContentsSchema,
+  countTokensSchema,
+  embedContentSchema,
+  generateContentSchema,
+} from './gemini-request-schemas.js';
+import { GeminiStreamEncoder } from './gemini-stream-encoder.js';
+
+export async function handleGenerateContent(deps: ModelCallDeps, exchange: Exchange, target: GeminiTarget): Promise<void> {
+  const body = await readGeminiBody(deps, exchange, generateContentSchema);
+  const stream = target.method === 'streamGenerateContent';
+  const call = await startModelCall(deps, exchange, { model: target.model, capability: 'chat', endpoint: 'chat', stream });
+  const { adapter, entry } = call.route;
+  const request = decodeGenerateContent(body, {
+    upstreamModel: entry.upstreamId,
+    stream,
+    reasons: entry.capabilities.includes('reasoning'),
+  });
+  const includeThoughts = body.generationConfig?.thinkingConfig?.includeThoughts === true;
+  // The gateway's request id answers for the response: the same in the body, the header and the request log.
+  const identity: GeminiIdentity = { modelVersion: target.model, responseId: exchange.requestId };
+  if (!stream) {
+    const result = await upstream(call, adapter.chat(request, call.context));
+    return sendResult(exchange.response, call.meter, result.usage, encodeGenerateContentResponse(result, identity, includeThoughts));
+  }
+  const parts = await upstream(call, adapter.streamChat(request, call.context));
+  const sse = wantsSse(exchange.request.url);
+  await relayStream(exchange, call.meter, parts, new GeminiStreamEncoder(identity, sse ? 'sse' : 'json-array', includeThoughts), sse);
+}
+
+/** Answers from an estimate (see gemini-count-tokens.ts): no provider is called, so no request-log row is written. */
+export async function handleCountTokens(deps: ModelCallDeps, exchange: Exchange, target: GeminiTarget): Promise<void> {
+  const body = await readGeminiBody(deps, exchange, countTokensSchema);
+  // Routing still decides whether the model exists and the caller may reach it.
+  const { route } = await routeWithCredential(deps.directory, deps.vault, exchange.principal, target.model, 'chat');
+  exchange.response.setHeader('x-provider', route.entry.provider);
+  sendJson(exchange.response, 200, { totalTokens: estimateTokenCount(body) });
+}
+
+export async function handleEmbedContent(deps: ModelCallDeps, exchange: Exchange, target: GeminiTarget): Promise<void> {
+  const batch = target.method === 'batchEmbedContents';
+  const requests = batch
+    ? (await readGeminiBody(deps, exchange, batchEmbedContentsSchema)).requests
+    : [await readGeminiBody(deps, exchange, embedContentSchema)];
+  const call = await startModelCall(deps, exchange, { model: target.model, capability: 'embeddings', endpoint: 'embeddings', stream: false });
+  const { adapter, entry } = call.route;
+  if (!adapter.embed) {
+    throw new GatewayError('invalid_request', `The provider '${adapter.id}' offers no embeddings.`, { param: 'model' });
+  }
+  const request = decodeEmbedRequests(requests, target.model, entry.upstreamId, (index) => (batch ? `requests[${index}].` : ''));
+  const result = await upstream(call, adapter.embed(request, call.context));
+  const usage = { input: { total: result.usage.input, cacheRead: 0, cacheWrite: 0 }, output: { total: 0, reasoning: 0 } };
+  sendResult(exchange.response, call.meter, usage, batch ? encodeBatchEmbeddings(result) : encodeEmbedding(result));
+}
