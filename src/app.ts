@@ -8,7 +8,7 @@ import { createByokHasher } from './access/byok-hash.js';
 import { createMemoryLoginThrottle } from './access/login-throttle.js';
 import { createSecretBox, deriveKey } from './access/secret-box.js';
 import { createTokenIssuer } from './access/tokens.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, type Route } from './http/server.js';
 import { createAuthenticator, type Authenticator } from './identity/authenticator.js';
 import { createCredentialVault } from './identity/credential-vault.js';
 import type { IdentityDeps } from './identity/identity-deps.js';
@@ -21,6 +21,7 @@ import { healthRoute } from './surfaces/health.js';
 import { anthropicRoutes } from './surfaces/anthropic/anthropic-routes.js';
 import { geminiRoutes } from './surfaces/gemini/gemini-routes.js';
 import { openAIRoutes, renderOpenAIError } from './surfaces/openai/openai-routes.js';
+import { nativeRoutes, subdomainRewriter } from './surfaces/native/native-routes.js';
 import { simpleRoutes } from './surfaces/simple/simple-routes.js';
 import { renderPlatformError } from './surfaces/platform/platform-io.js';
 import { platformRoutes } from './surfaces/platform/platform-routes.js';
@@ -38,6 +39,8 @@ export type App = {
   providers: ProviderSet;
   identity: IdentityDeps;
   authenticator: Authenticator;
+  /** Every route the server serves, with its declared access (documentation and tests read it). */
+  routes: readonly Route[];
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
   /** Stops accepting connections, waits for in-flight requests, closes upstream pools. Not the store. */
   close(): Promise<void>;
@@ -55,19 +58,22 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
   const identity = createIdentity(config, ports);
   const { authenticator, vault } = identity;
   const modelDeps = { directory, vault, meter, bodyLimit: config.server.bodyLimit };
+  const routes: Route[] = [
+    healthRoute(config.server.environment),
+    ...openAIRoutes(modelDeps),
+    ...anthropicRoutes(modelDeps),
+    ...geminiRoutes(modelDeps),
+    ...simpleRoutes(modelDeps),
+    ...nativeRoutes({ ...modelDeps, providers, providerIds }),
+    ...platformRoutes({ identity, bodyLimit: config.server.bodyLimit, trustProxy: config.server.trustProxy }),
+  ];
   const server = createHttpServer({
     logger: ports.logger,
     renderNotFound: (exchange, error) =>
       (isPlatformPath(exchange.request.url) ? renderPlatformError : renderOpenAIError)(exchange, error),
     authorize: authenticator.authorize,
-    routes: [
-      healthRoute(config.server.environment),
-      ...openAIRoutes(modelDeps),
-      ...anthropicRoutes(modelDeps),
-      ...geminiRoutes(modelDeps),
-      ...simpleRoutes(modelDeps),
-      ...platformRoutes({ identity, bodyLimit: config.server.bodyLimit, trustProxy: config.server.trustProxy }),
-    ],
+    rewriteUrl: subdomainRewriter(providerIds),
+    routes,
   });
   return {
     server,
@@ -75,6 +81,7 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
     providers,
     identity,
     authenticator,
+    routes,
     listen(port = config.server.port, host = config.server.host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);

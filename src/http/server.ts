@@ -48,6 +48,8 @@ export type HttpServerOptions = {
   renderNotFound: ErrorRenderer;
   /** Required when any route is not public. */
   authorize?: Authorizer;
+  /** Maps a request's Host and URL to another URL before routing (provider subdomains); undefined keeps it. */
+  rewriteUrl?: (host: string | undefined, url: string) => string | undefined;
 };
 
 export function createHttpServer(options: HttpServerOptions): Server {
@@ -93,7 +95,12 @@ export function createHttpServer(options: HttpServerOptions): Server {
     fail(exchange, error, options.renderNotFound, options.logger);
   }
 
+  const { rewriteUrl } = options;
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (request, response) => {
+    if (rewriteUrl !== undefined) {
+      const rewritten = rewriteUrl(request.headers.host, request.url ?? '/');
+      if (rewritten !== undefined) request.url = rewritten;
+    }
     router.lookup(request, response);
   });
   server.on('clientError', (error, socket) => {

@@ -151,7 +151,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   }
 
   const authorize: Authorizer = (exchange, access) => {
-    const credential = readCredential(exchange.request.headers);
+    const credential = readCredential(exchange.request.headers, exchange.request.url);
     if (credential === undefined) {
       throw unauthenticated(
         "Missing credentials. Send a Switchyard API key as 'Authorization: Bearer <key>', or a token from POST /api/token.",
@@ -190,8 +190,8 @@ type Access = Exclude<RouteAccess, 'public'>;
 
 const displayHeader = 'X-Provider-Key';
 
-/** `Authorization: Bearer …` first; `x-api-key` and `x-goog-api-key` for SDKs that put keys there. */
-function readCredential(headers: IncomingHttpHeaders): string | undefined {
+/** `Authorization: Bearer …` first; `x-api-key` and `x-goog-api-key` for SDKs that put keys there; then `?key=`. */
+function readCredential(headers: IncomingHttpHeaders, url: string | undefined): string | undefined {
   const authorization = headers.authorization;
   if (authorization !== undefined) {
     const space = authorization.indexOf(' ');
@@ -201,7 +201,12 @@ function readCredential(headers: IncomingHttpHeaders): string | undefined {
     }
   }
   const apiKey = headers['x-api-key'] ?? headers['x-goog-api-key'];
-  return typeof apiKey === 'string' && apiKey !== '' ? apiKey : undefined;
+  if (typeof apiKey === 'string' && apiKey !== '') return apiKey;
+  // Google's REST examples put the key in the query string (`?key=`); the pass-through never forwards it.
+  const question = url?.indexOf('?') ?? -1;
+  if (question === -1) return undefined;
+  const key = new URLSearchParams(url!.slice(question + 1)).get('key');
+  return key === null || key === '' ? undefined : key;
 }
 
 function keyPrincipal(record: ApiKeyRecord): Principal {

@@ -13,6 +13,8 @@ export type ModelDirectory = {
    * it brings its own key (an organization's stored credential, or BYOK).
    */
   route(name: string, capability: Capability, canReach?: (provider: string) => boolean): Route;
+  /** The catalogue entry (for prices) of a provider's model as a pass-through client names it; synthetic when unknown. */
+  entryFor(provider: string, model: string): ModelEntry;
   /** The public name of an entry: bare when it resolves back to the entry, else `provider/id`. */
   publicName(entry: ModelEntry): string;
 };
@@ -33,6 +35,11 @@ export function createModelDirectory(
 
   return {
     catalogue,
+    entryFor(provider, model) {
+      const found = everything.resolve(`${provider}/${model}`)?.entry;
+      if (found !== undefined && found.provider === provider) return found;
+      return { ...syntheticEntry, id: model, provider, upstreamId: model };
+    },
     publicName: (entry) => publicNames.get(entry) ?? `${entry.provider}/${entry.id}`,
     route(name, capability, canReach) {
       let resolved = catalogue.resolve(name);
@@ -70,3 +77,15 @@ function unknownModel(name: string, everything: Catalogue): GatewayError {
 function describe(capability: Capability): string {
   return capability === 'chat' ? 'chat completions' : capability;
 }
+
+const syntheticEntry: ModelEntry = {
+  id: '',
+  provider: '',
+  upstreamId: '',
+  aliases: [],
+  capabilities: ['chat'],
+  contextLength: 0,
+  pricing: { input: 0, output: 0 },
+  created: 0,
+  synthetic: true,
+};

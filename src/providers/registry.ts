@@ -30,6 +30,11 @@ const native = {
 
 export const providerIds: readonly string[] = [...Object.keys(native), ...Object.keys(presets)];
 
+/** The wire dialect a provider speaks (every preset speaks OpenAI's). */
+export function providerDialect(id: string): Dialect {
+  return (native as Record<string, NativeProvider>)[id]?.dialect ?? 'openai';
+}
+
 export function isKnownProvider(id: string): boolean {
   return id in native || id in presets;
 }
@@ -45,7 +50,22 @@ export type ProviderSet = {
    * through it must bring their own key (an organization's stored credential or the client's, BYOK).
    */
   adapterFor(id: string): ProviderAdapter | undefined;
+  /** What the native pass-through needs to reach a provider directly (built on first use like `adapterFor`). */
+  connectionFor(id: string): ProviderConnection | undefined;
   close(): Promise<void>;
+};
+
+export type ProviderConnection = {
+  id: string;
+  dialect: Dialect;
+  /** Without a trailing slash, e.g. `https://api.openai.com/v1`. */
+  baseURL: string;
+  /** The server-wide key from config, when there is one. */
+  apiKey: string | undefined;
+  requiresKey: boolean;
+  /** Extra headers from config, sent on every call. */
+  headers: Readonly<Record<string, string>>;
+  dispatcher: Pool;
 };
 
 /**
@@ -55,6 +75,7 @@ export type ProviderSet = {
 export function createProviders(configured: Readonly<Record<string, ProviderConfig>>): ProviderSet {
   const adapters = new Map<string, ProviderAdapter>();
   const keyless = new Map<string, ProviderAdapter>();
+  const connections = new Map<string, ProviderConnection>();
   const pools: Pool[] = [];
   for (const id of Object.keys(configured)) {
     if (!isKnownProvider(id)) throw new Error(`Unknown provider '${id}' in config. Known providers: ${providerIds.join(', ')}.`);
@@ -72,6 +93,15 @@ export function createProviders(configured: Readonly<Record<string, ProviderConf
       bodyTimeout: timeout,
     });
     pools.push(pool);
+    connections.set(id, {
+      id,
+      dialect: nativeEntry ? nativeEntry.dialect : 'openai',
+      baseURL,
+      apiKey: settings.apiKey,
+      requiresKey: nativeEntry ? nativeEntry.requiresKey : preset!.requiresKey,
+      headers: settings.headers ?? {},
+      dispatcher: pool,
+    });
     const options: AdapterOptions = { id, apiKey: settings.apiKey, baseURL, dispatcher: pool, headers: settings.headers };
     return nativeEntry ? nativeEntry.create(options) : createOpenAIAdapter({ ...options, preset: preset! });
   }
@@ -94,6 +124,10 @@ export function createProviders(configured: Readonly<Record<string, ProviderConf
       const adapter = build(id, { ...configured[id], apiKey: undefined });
       keyless.set(id, adapter);
       return adapter;
+    },
+    connectionFor(id) {
+      if (connections.has(id) || this.adapterFor(id) !== undefined) return connections.get(id);
+      return undefined;
     },
     async close() {
       await Promise.all(pools.map((pool) => pool.close()));

@@ -76,8 +76,10 @@ export interface ProviderAdapter {
   complete?(request: CompletionRequest, context: CallContext): Promise<ChatResult>;
   streamComplete?(request: CompletionRequest, context: CallContext): Promise<ChatStream>;
   embed?(request: EmbedRequest, context: CallContext): Promise<EmbedResult>;
-  /** Present when the adapter speaks `dialect` natively and can forward bytes. */
+  /** Present when the adapter speaks `dialect` natively and can forward bytes an OpenAI client accepts as they are. */
   forward?(request: ForwardRequest, context: CallContext): Promise<ForwardedResponse>;
+  /** The same forwarding for the native pass-through (`/{provider}/…`), where the vendor's own format is wanted even when it deviates. */
+  forwardNative?(request: ForwardRequest, context: CallContext): Promise<ForwardedResponse>;
 }
 
 export type AdapterOptions = {

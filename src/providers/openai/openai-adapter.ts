@@ -52,10 +52,11 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdap
       return decodeEmbedResponse(await readJson(connection.provider, response.body, context.signal), connection.provider);
     };
   }
-  // Only where the vendor's bytes are already what an OpenAI client expects.
-  if (!preset || preset.passthrough) {
-    adapter.forward = async (request, context) => forwardRequest(connection, preset, request, context);
-  }
+  const forward: ProviderAdapter['forward'] = async (request, context) => forwardRequest(connection, preset, request, context);
+  // The native pass-through wants the vendor's own bytes whatever they are.
+  adapter.forwardNative = forward;
+  // On /v1, only where the vendor's bytes are already what an OpenAI client expects.
+  if (!preset || preset.passthrough) adapter.forward = forward;
   return adapter;
 }
 

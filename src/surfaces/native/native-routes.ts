@@ -1,0 +1,253 @@
+// Native pass-through: `/{provider}/…` on the main host and `{provider}.<host>` forward the rest of the path
+// to that provider in its own format, unknown fields included, so an existing SDK works by changing only its
+// base URL. The gateway still authenticates, picks the credential (BYOK > organization > server), meters
+// model calls from the provider's own usage counts, and logs.
+import type { HTTPMethod } from 'find-my-way';
+import type { Usage } from '../../core/chat.js';
+import { GatewayError, toGatewayError } from '../../core/errors.js';
+import { parseJsonObject, readBody } from '../../http/body.js';
+import type { Exchange, Route } from '../../http/server.js';
+import { startEventStream } from '../../http/sse.js';
+import type { CredentialVault } from '../../identity/credential-vault.js';
+import { CallMeter, type MeterPorts } from '../../pipeline/call-meter.js';
+import type { ModelDirectory } from '../../pipeline/model-directory.js';
+import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
+import { providerDialect, type ProviderConnection, type ProviderSet } from '../../providers/registry.js';
+import type { CallContext } from '../../providers/spec.js';
+import { renderAnthropicError } from '../anthropic/anthropic-errors.js';
+import { renderGeminiError } from '../gemini/gemini-error-envelope.js';
+import { relayForwarded } from '../openai/openai-call.js';
+import { renderOpenAIError } from '../openai/openai-routes.js';
+import { meteredCall, nativePrefixes, upstreamPath, type MeteredCall } from './native-paths.js';
+import { relayBody, responseHeaders, sendUpstream, upstreamHeaders } from './native-relay.js';
+import { usageTap } from './native-tap.js';
+
+export type NativeDeps = {
+  providers: ProviderSet;
+  providerIds: readonly string[];
+  directory: ModelDirectory;
+  vault: CredentialVault;
+  meter: MeterPorts;
+  bodyLimit: number;
+};
+
+const methods: HTTPMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+export function nativeRoutes(deps: NativeDeps): Route[] {
+  const routes: Route[] = [];
+  for (const [prefix, provider] of nativePrefixes(deps.providerIds)) {
+    const dialect = providerDialect(provider);
+    routes.push({
+      method: methods,
+      path: `/${prefix}/*`,
+      access: { scope: 'generator', domain: 'models', byok: true },
+      renderError: dialect === 'anthropic' ? renderAnthropicError : dialect === 'gemini' ? renderGeminiError : renderOpenAIError,
+      handler: (exchange) => handleNative(deps, exchange, provider, prefix),
+    });
+  }
+  return routes;
+}
+
+/** `{provider}.<host>` (e.g. `anthropic.localhost:8080`, `openai.gateway.example`): the path gets the provider prefix. */
+export function subdomainRewriter(providerIds: readonly string[]): (host: string | undefined, url: string) => string | undefined {
+  const prefixes = nativePrefixes(providerIds);
+  return (host, url) => {
+    if (host === undefined) return undefined;
+    const dot = host.indexOf('.');
+    if (dot <= 0) return undefined;
+    const label = host.slice(0, dot).toLowerCase();
+    return prefixes.has(label) ? `/${label}${url}` : undefined;
+  };
+}
+
+async function handleNative(deps: NativeDeps, exchange: Exchange, provider: string, prefix: string): Promise<void> {
+  const connection = deps.providers.connectionFor(provider);
+  if (connection === undefined) {
+    throw new GatewayError('not_found', `The provider '${provider}' is switched off on this gateway.`, { publicCode: 'provider_not_configured' });
+  }
+  const { request } = exchange;
+  const method = request.method ?? 'GET';
+  const { path, query } = splitUrl(request.url ?? '/', prefix);
+  const target = upstreamPath(connection.dialect, path);
+  const { apiKey, byok } = await credentialFor(deps, exchange, connection);
+  const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(request, deps.bodyLimit);
+  const metered = meteredCall(connection.dialect, method, target);
+
+  if (metered !== undefined && connection.dialect === 'openai') {
+    return forwardOpenAI(deps, exchange, connection, target, body, metered, apiKey, byok);
+  }
+  const meter = metered && body ? startMeter(deps, exchange, connection, metered, body) : undefined;
+  let upstream;
+  try {
+    upstream = await sendUpstream(connection, {
+      method,
+      path: target + query,
+      headers: upstreamHeaders(connection, request.headers, apiKey ?? connection.apiKey),
+      body,
+      signal: exchange.signal,
+    });
+  } catch (error) {
+    meter?.failed(toGatewayError(error));
+    throw error;
+  }
+  if ((upstream.statusCode === 401 || upstream.statusCode === 403) && !byok) {
+    await upstream.body.dump();
+    // The provider refused our credential, not the caller's: not the caller's to fix.
+    const error = new GatewayError(
+      'upstream_auth',
+      `Provider '${provider}' refused the gateway's credential (${upstream.statusCode}). Check the credential configured for '${provider}'.`,
+      { provider, publicCode: 'provider_auth_error' },
+    );
+    meter?.failed(error);
+    throw error;
+  }
+  const headers = { ...responseHeaders(upstream.headers), 'x-cache': 'SKIP' };
+  const contentType = headerText(upstream.headers['content-type']);
+  const tap = meter && upstream.statusCode < 300 ? usageTap(connection.dialect as 'anthropic' | 'gemini', contentType) : undefined;
+
+  if (meter && contentType?.includes('text/event-stream') && upstream.statusCode < 300) {
+    startEventStream(exchange.response, headers, usageTrailerNames);
+    let finished: boolean;
+    try {
+      finished = await relayBody(exchange, upstream, provider, tap, () => meter.markFirstToken());
+    } catch (error) {
+      meter.failed(toGatewayError(error), tap?.end());
+      exchange.response.destroy();
+      return;
+    }
+    const usage = tap?.end();
+    if (!finished || exchange.signal.aborted) {
+      meter.failed(new GatewayError('client_closed', 'The client closed the connection during the stream.'), usage);
+      return;
+    }
+    const cost = meter.succeeded(usage);
+    const tracking = usageHeaders(usage, cost);
+    exchange.response.addTrailers(Object.fromEntries(usageTrailerNames.map((name) => [name, tracking[name]!])));
+    exchange.response.end();
+    return;
+  }
+
+  // JSON (or anything not streamed): read it whole, so the usage headers can go out with it.
+  const chunks: Buffer[] = [];
+  for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    tap?.feed(chunk);
+  }
+  const bytes = Buffer.concat(chunks);
+  let usage: Usage | undefined;
+  if (meter) {
+    meter.markFirstToken();
+    usage = tap?.end();
+    if (upstream.statusCode < 300) Object.assign(headers, usageHeaders(usage, meter.succeeded(usage)));
+    else meter.failed(new GatewayError('upstream_error', `Provider answered ${upstream.statusCode}.`, { status: upstream.statusCode }));
+  }
+  exchange.response.writeHead(upstream.statusCode, { ...headers, 'content-length': bytes.length });
+  exchange.response.end(bytes);
+}
+
+/** OpenAI-style model calls use the adapter's forward path, which also asks streams for their usage. */
+async function forwardOpenAI(
+  deps: NativeDeps,
+  exchange: Exchange,
+  connection: ProviderConnection,
+  target: string,
+  body: Buffer | undefined,
+  metered: MeteredCall,
+  apiKey: string | undefined,
+  byok: boolean,
+): Promise<void> {
+  const adapter = deps.providers.adapterFor(connection.id);
+  const forward = adapter?.forwardNative ?? adapter?.forward;
+  if (adapter === undefined || forward === undefined || body === undefined) {
+    throw new GatewayError('not_found', `The provider '${connection.id}' cannot be reached on this gateway.`);
+  }
+  const { value, text } = parseJsonObject(body, exchange.request.headers['content-type']);
+  const model = typeof value.model === 'string' ? value.model : '';
+  const stream = value.stream === true;
+  const options = value.stream_options as { include_usage?: unknown } | undefined;
+  const meter = startMeter(deps, exchange, connection, { ...metered, model }, body);
+  const context: CallContext = { requestId: exchange.requestId, signal: exchange.signal };
+  if (apiKey !== undefined) context.apiKey = apiKey;
+  let forwarded;
+  try {
+    forwarded = await forward.call(adapter,
+      { path: target, body: value, bodyText: text, stream, includeUsage: options?.include_usage === true },
+      context,
+    );
+  } catch (caught) {
+    let error = toGatewayError(caught);
+    if (byok && error.code === 'upstream_auth') {
+      error = new GatewayError('unauthenticated', `Provider '${connection.id}' refused the provider key you supplied.`, {
+        publicCode: 'invalid_provider_key',
+      });
+    }
+    meter.failed(error);
+    throw error;
+  }
+  await relayForwarded(exchange, meter, forwarded);
+}
+
+function startMeter(deps: NativeDeps, exchange: Exchange, connection: ProviderConnection, metered: MeteredCall, body: Buffer): CallMeter {
+  let model = metered.model;
+  let stream = false;
+  if (model === undefined || connection.dialect === 'anthropic') {
+    try {
+      const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+      if (typeof parsed.model === 'string') model ??= parsed.model;
+      stream = parsed.stream === true;
+    } catch {
+      // The provider will say what is wrong with the body; the row names no model.
+    }
+  }
+  stream ||= /:streamGenerateContent$/.test(exchange.request.url?.split('?')[0] ?? '');
+  exchange.response.setHeader('x-provider', connection.id);
+  return new CallMeter(deps.meter, {
+    requestId: exchange.requestId,
+    endpoint: metered.endpoint,
+    requested: model ?? '',
+    entry: deps.directory.entryFor(connection.id, model ?? ''),
+    stream,
+    startedAt: exchange.startedAt,
+    principal: exchange.principal,
+  });
+}
+
+/** BYOK, else the organization's stored credential, else the server's (undefined: the connection's own). */
+async function credentialFor(
+  deps: NativeDeps,
+  exchange: Exchange,
+  connection: ProviderConnection,
+): Promise<{ apiKey: string | undefined; byok: boolean }> {
+  const principal = exchange.principal;
+  if (principal?.providerKey !== undefined) return { apiKey: principal.providerKey, byok: true };
+  if (principal?.organizationId != null) {
+    const loaded = deps.vault.load(principal.organizationId);
+    const stored = (loaded instanceof Promise ? await loaded : loaded).next(connection.id);
+    if (stored !== undefined) return { apiKey: stored, byok: false };
+  }
+  if (connection.apiKey === undefined && connection.requiresKey) {
+    throw new GatewayError(
+      'not_found',
+      `The provider '${connection.id}' has no credential on this gateway. Send your own key in X-Provider-Key, or have an ` +
+        'admin store one (POST /api/provider-credentials).',
+      { publicCode: 'provider_not_configured' },
+    );
+  }
+  return { apiKey: undefined, byok: false };
+}
+
+/** The path after `/{prefix}` and the query string, without a `key=` parameter (a credential, never forwarded). */
+function splitUrl(url: string, prefix: string): { path: string; query: string } {
+  const question = url.indexOf('?');
+  const fullPath = question === -1 ? url : url.slice(0, question);
+  const path = fullPath.slice(prefix.length + 1) || '/';
+  if (question === -1) return { path, query: '' };
+  const search = new URLSearchParams(url.slice(question + 1));
+  search.delete('key');
+  const query = search.toString();
+  return { path, query: query ? `?${query}` : '' };
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,91 @@
+// Reads usage out of a provider's native answer while its bytes are relayed unchanged: Anthropic
+// (`usage` on the message; message_start and cumulative message_delta in streams) and Gemini
+// (`usageMetadata`, running totals in streams; the last one counts).
+import { createParser, type EventSourceParser } from 'eventsource-parser';
+import type { Usage } from '../../core/chat.js';
+import { convertAnthropicUsage, emptyAnthropicUsageCounters, toNeutralUsage, updateAnthropicUsage } from '../../providers/anthropic/anthropic-usage.js';
+import { toUsage as geminiUsage } from '../../providers/gemini/gemini-usage.js';
+
+export type UsageTap = {
+  feed(chunk: Buffer): void;
+  /** Usage once the body has ended; undefined when the answer carried none. */
+  end(): Usage | undefined;
+};
+
+export function usageTap(dialect: 'anthropic' | 'gemini', contentType: string | undefined): UsageTap {
+  const sse = contentType?.includes('text/event-stream') === true;
+  if (dialect === 'anthropic') return sse ? anthropicStreamTap() : jsonTap(anthropicUsageOf);
+  return sse ? geminiStreamTap() : jsonTap(geminiUsageOf);
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function anthropicUsageOf(body: unknown): Usage | undefined {
+  return isObject(body) && isObject(body.usage) ? convertAnthropicUsage(body.usage as never) : undefined;
+}
+
+/** A generateContent answer, an embedContent answer, or the JSON array of a stream requested without `alt=sse`. */
+function geminiUsageOf(body: unknown): Usage | undefined {
+  const items = Array.isArray(body) ? body : [body];
+  let usage: Usage | undefined;
+  for (const item of items) if (isObject(item) && isObject(item.usageMetadata)) usage = geminiUsage(item.usageMetadata as never);
+  return usage;
+}
+
+function jsonTap(read: (body: unknown) => Usage | undefined): UsageTap {
+  const chunks: Buffer[] = [];
+  return {
+    feed: (chunk) => void chunks.push(chunk),
+    end() {
+      try {
+        return read(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+function sseTap(onData: (data: Json) => void): { parser: EventSourceParser; decoder: TextDecoder } {
+  const parser = createParser({
+    onEvent(event) {
+      try {
+        const data: unknown = JSON.parse(event.data);
+        if (isObject(data)) onData(data);
+      } catch {
+        // Not JSON (a keep-alive, `[DONE]`): nothing to meter.
+      }
+    },
+  });
+  return { parser, decoder: new TextDecoder() };
+}
+
+function anthropicStreamTap(): UsageTap {
+  const counters = emptyAnthropicUsageCounters();
+  let seen = false;
+  const { parser, decoder } = sseTap((data) => {
+    if (data.type === 'message_start' && isObject(data.message) && isObject(data.message.usage)) {
+      updateAnthropicUsage(counters, data.message.usage as never);
+      seen = true;
+    } else if (data.type === 'message_delta' && isObject(data.usage)) {
+      updateAnthropicUsage(counters, data.usage as never);
+      seen = true;
+    }
+  });
+  return {
+    feed: (chunk) => parser.feed(decoder.decode(chunk, { stream: true })),
+    end: () => (seen ? toNeutralUsage(counters) : undefined),
+  };
+}
+
+function geminiStreamTap(): UsageTap {
+  let usage: Usage | undefined;
+  const { parser, decoder } = sseTap((data) => {
+    if (isObject(data.usageMetadata)) usage = geminiUsage(data.usageMetadata as never);
+  });
+  return {
+    feed: (chunk) => parser.feed(decoder.decode(chunk, { stream: true })),
+    end: () => usage,
+  };
+}
