@@ -8,6 +8,7 @@ import { sendJson, type Exchange } from '../../http/server.js';
 import { startEventStream, writeEvent } from '../../http/sse.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
 import { startModelCall, upstream, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { failStream, finishStream } from '../../pipeline/stream-end.js';
 import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
 import { decodeMessagesRequest, wantsThinking } from './anthropic-decode.js';
 import { encodeMessage, messageId, type MessageIdentity } from './anthropic-encode.js';
@@ -78,26 +79,10 @@ async function relayParts(
 }
 
 function endStream(exchange: Exchange, meter: CallMeter, encoder: AnthropicStreamEncoder): void {
-  const { response } = exchange;
-  const usage = encoder.finalUsage;
-  if (exchange.signal.aborted || response.destroyed) {
-    meter.failed(new GatewayError('client_closed', 'The client closed the connection during the stream.'), usage);
-    return;
-  }
-  const cost = meter.succeeded(usage);
-  const headers = usageHeaders(usage, cost);
-  response.addTrailers({
-    'x-tokens-prompt': headers['x-tokens-prompt']!,
-    'x-tokens-completion': headers['x-tokens-completion']!,
-    'x-cost': headers['x-cost']!,
-  });
-  response.end(encoder.end());
+  finishStream(exchange, meter, encoder.finalUsage, () => encoder.end());
 }
 
 function endWithError(exchange: Exchange, meter: CallMeter, error: GatewayError, usage: Usage | undefined): void {
-  meter.failed(error, usage);
-  const { response } = exchange;
-  if (response.destroyed) return;
   // The dialect's terminal error event; never message_delta or message_stop after a broken upstream.
-  response.end(anthropicStreamErrorEvent(error, exchange.requestId));
+  failStream(exchange, meter, error, usage, anthropicStreamErrorEvent(error, exchange.requestId));
 }

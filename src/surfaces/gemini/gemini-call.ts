@@ -11,6 +11,7 @@ import { writeEvent } from '../../http/sse.js';
 import { validate } from '../../http/validate.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
 import type { ModelCallDeps } from '../../pipeline/model-call.js';
+import { failStream, finishStream } from '../../pipeline/stream-end.js';
 import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
 import { geminiErrorBody } from './gemini-error-envelope.js';
 import type { GeminiStreamEncoder } from './gemini-stream-encoder.js';
@@ -80,21 +81,9 @@ export async function relayStream(
     }
   } catch (caught) {
     const error = toGatewayError(caught);
-    meter.failed(error, encoder.finalUsage);
     // Never a fake finishReason after a broken upstream: the error chunk, then the end.
-    if (!response.destroyed) response.end(encoder.error(geminiErrorBody(error, exchange.requestId)));
+    failStream(exchange, meter, error, encoder.finalUsage, encoder.error(geminiErrorBody(error, exchange.requestId)));
     return;
   }
-  if (exchange.signal.aborted || response.destroyed) {
-    meter.failed(new GatewayError('client_closed', 'The client closed the connection during the stream.'), encoder.finalUsage);
-    return;
-  }
-  const usage = encoder.finalUsage;
-  const headers = usageHeaders(usage, meter.succeeded(usage));
-  response.addTrailers({
-    'x-tokens-prompt': headers['x-tokens-prompt']!,
-    'x-tokens-completion': headers['x-tokens-completion']!,
-    'x-cost': headers['x-cost']!,
-  });
-  response.end(encoder.end());
+  finishStream(exchange, meter, encoder.finalUsage, () => encoder.end());
 }

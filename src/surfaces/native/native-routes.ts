@@ -11,6 +11,7 @@ import { startEventStream } from '../../http/sse.js';
 import type { CredentialVault } from '../../identity/credential-vault.js';
 import { CallMeter, type MeterPorts } from '../../pipeline/call-meter.js';
 import type { ModelDirectory } from '../../pipeline/model-directory.js';
+import { finishStream } from '../../pipeline/stream-end.js';
 import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
 import { providerDialect, type ProviderConnection, type ProviderSet } from '../../providers/registry.js';
 import type { CallContext } from '../../providers/spec.js';
@@ -116,14 +117,8 @@ async function handleNative(deps: NativeDeps, exchange: Exchange, provider: stri
       return;
     }
     const usage = tap?.end();
-    if (!finished || exchange.signal.aborted) {
-      meter.failed(new GatewayError('client_closed', 'The client closed the connection during the stream.'), usage);
-      return;
-    }
-    const cost = meter.succeeded(usage);
-    const tracking = usageHeaders(usage, cost);
-    exchange.response.addTrailers(Object.fromEntries(usageTrailerNames.map((name) => [name, tracking[name]!])));
-    exchange.response.end();
+    if (!finished) exchange.response.destroy();
+    finishStream(exchange, meter, usage, '');
     return;
   }
 

@@ -11,6 +11,7 @@ import { sendJson } from '../../http/server.js';
 import { startEventStream, writeEvent } from '../../http/sse.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
 import { startModelCall, upstream, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { finishStream, failStream } from '../../pipeline/stream-end.js';
 import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
 import type { ForwardedResponse } from '../../providers/spec.js';
 import { openAIStreamErrorEvent } from './openai-errors.js';
@@ -94,27 +95,11 @@ export async function relayParts(
 }
 
 function endStream(exchange: Exchange, meter: CallMeter, usage: Usage | undefined, tail: string): void {
-  const { response } = exchange;
-  if (exchange.signal.aborted || response.destroyed) {
-    meter.failed(new GatewayError('client_closed', 'The client closed the connection during the stream.'), usage);
-    return;
-  }
-  const cost = meter.succeeded(usage);
-  const headers = usageHeaders(usage, cost);
-  response.addTrailers({
-    'x-tokens-prompt': headers['x-tokens-prompt']!,
-    'x-tokens-completion': headers['x-tokens-completion']!,
-    'x-cost': headers['x-cost']!,
-  });
-  response.end(tail);
+  finishStream(exchange, meter, usage, tail);
 }
 
 function endStreamWithError(exchange: Exchange, meter: CallMeter, error: GatewayError, usage: Usage | undefined): void {
-  meter.failed(error, usage);
-  const { response } = exchange;
-  if (response.destroyed) return;
-  // The dialect's terminal error event, never a fake finish_reason and never [DONE].
-  response.end(openAIStreamErrorEvent(error, exchange.requestId));
+  failStream(exchange, meter, error, usage, openAIStreamErrorEvent(error, exchange.requestId));
 }
 
 export function responseIdentity(requestId: string, result: Pick<ChatResult, 'model'> | undefined, requested: string) {

@@ -11,6 +11,7 @@ import { startEventStream, writeEvent } from '../../http/sse.js';
 import { validate } from '../../http/validate.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
 import { startModelCall, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { failStream, finishStream } from '../../pipeline/stream-end.js';
 import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
 import { simpleStreamErrorEvent } from './simple-errors.js';
 import { catalogueModelName } from './simple-models.js';
@@ -77,25 +78,10 @@ export async function relayParts(
 }
 
 function endStream(exchange: Exchange, meter: CallMeter, usage: Usage | undefined, tail: string): void {
-  const { response } = exchange;
-  if (exchange.signal.aborted || response.destroyed) {
-    meter.failed(new GatewayError('client_closed', 'The client closed the connection during the stream.'), usage);
-    return;
-  }
-  const cost = meter.succeeded(usage);
-  const headers = usageHeaders(usage, cost);
-  response.addTrailers({
-    'x-tokens-prompt': headers['x-tokens-prompt']!,
-    'x-tokens-completion': headers['x-tokens-completion']!,
-    'x-cost': headers['x-cost']!,
-  });
-  response.end(tail);
+  finishStream(exchange, meter, usage, tail);
 }
 
 function endStreamWithError(exchange: Exchange, meter: CallMeter, error: GatewayError, usage: Usage | undefined): void {
-  meter.failed(error, usage);
-  const { response } = exchange;
-  if (response.destroyed) return;
   // The error event, never a finish_reason and never [DONE].
-  response.end(simpleStreamErrorEvent(error, exchange.requestId));
+  failStream(exchange, meter, error, usage, simpleStreamErrorEvent(error, exchange.requestId));
 }

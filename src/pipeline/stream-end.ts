@@ -1,0 +1,25 @@
+// How every surface ends a stream it relayed: metered once, with the usage trailers, or with the dialect's
+// terminal error event after a failure (never a fake finish and never a done marker after a broken upstream).
+import type { Exchange } from '../http/server.js';
+import type { Usage } from '../core/chat.js';
+import { GatewayError } from '../core/errors.js';
+import type { CallMeter } from './call-meter.js';
+import { usageHeaders, usageTrailerNames } from './usage-headers.js';
+
+/** Meters the finished stream and ends it with `tail` (computed only when the client is still there). */
+export function finishStream(exchange: Exchange, meter: CallMeter, usage: Usage | undefined, tail: string | (() => string)): void {
+  const { response } = exchange;
+  if (exchange.signal.aborted || response.destroyed) {
+    meter.failed(new GatewayError('client_closed', 'The client closed the connection during the stream.'), usage);
+    return;
+  }
+  const tracking = usageHeaders(usage, meter.succeeded(usage));
+  response.addTrailers(Object.fromEntries(usageTrailerNames.map((name) => [name, tracking[name]!])));
+  response.end(typeof tail === 'function' ? tail() : tail);
+}
+
+/** Meters the failure and, if the client is still there, ends the stream with the dialect's error event. */
+export function failStream(exchange: Exchange, meter: CallMeter, error: GatewayError, usage: Usage | undefined, errorEvent: string): void {
+  meter.failed(error, usage);
+  if (!exchange.response.destroyed) exchange.response.end(errorEvent);
+}
