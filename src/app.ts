@@ -57,7 +57,7 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
   const meter = { requestLog: ports.store.requestLog, logger: ports.logger, logRequests: config.logging.requests };
   const identity = createIdentity(config, ports);
   const { authenticator, vault } = identity;
-  const modelDeps = { directory, vault, meter, bodyLimit: config.server.bodyLimit };
+  const modelDeps = { directory, vault, meter, bodyLimit: config.server.bodyLimit, connectionFor: providers.connectionFor };
   const routes: Route[] = [
     healthRoute(config.server.environment),
     ...openAIRoutes(modelDeps),

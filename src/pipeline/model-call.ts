@@ -4,6 +4,7 @@ import type { Capability } from '../core/catalogue.js';
 import { toGatewayError } from '../core/errors.js';
 import type { Exchange } from '../http/server.js';
 import type { CredentialVault } from '../identity/credential-vault.js';
+import type { ProviderConnection } from '../providers/registry.js';
 import type { CallContext } from '../providers/spec.js';
 import type { RequestLogEntry } from '../store/types.js';
 import { blameBroughtKey, routeWithCredential, type CredentialSource } from './call-credential.js';
@@ -15,6 +16,8 @@ export type ModelCallDeps = {
   vault: CredentialVault;
   meter: MeterPorts;
   bodyLimit: number;
+  /** How to reach a provider directly, for the same-dialect fast path of the front doors. */
+  connectionFor?: (provider: string) => ProviderConnection | undefined;
 };
 
 export type ModelCall = {
@@ -49,6 +52,15 @@ export async function startModelCall(
   const context: CallContext = { requestId: exchange.requestId, signal: exchange.signal };
   if (apiKey !== undefined) context.apiKey = apiKey;
   return { route, meter, context, credential: source };
+}
+
+/**
+ * The same-dialect fast path: when the model's provider speaks the client's dialect, its connection (the
+ * request is then relayed in the provider's own format, unknown fields included, and only the model renamed).
+ */
+export function sameDialectConnection(deps: ModelCallDeps, call: ModelCall, dialect: ProviderConnection['dialect']) {
+  const connection = deps.connectionFor?.(call.route.entry.provider);
+  return connection?.dialect === dialect && call.route.adapter.dialect === dialect ? connection : undefined;
 }
 
 /** Awaits the provider; an error here is before the first byte, so the call is metered as failed and rethrown. */

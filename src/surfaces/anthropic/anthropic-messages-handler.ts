@@ -7,7 +7,8 @@ import { parseJsonObject, readBody } from '../../http/body.js';
 import { sendJson, type Exchange } from '../../http/server.js';
 import { startEventStream, writeEvent } from '../../http/sse.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
-import { startModelCall, upstream, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { sameDialectConnection, startModelCall, upstream, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { relayToProvider } from '../../pipeline/provider-relay.js';
 import { failStream, finishStream } from '../../pipeline/stream-end.js';
 import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
 import { decodeMessagesRequest, wantsThinking } from './anthropic-decode.js';
@@ -19,10 +20,25 @@ import { validateMessagesRequest } from './anthropic-validation.js';
 export async function handleMessages(deps: ModelCallDeps, exchange: Exchange): Promise<void> {
   exchange.response.setHeader('request-id', exchange.requestId);
   const raw = await readBody(exchange.request, deps.bodyLimit);
-  const body = validateMessagesRequest(parseJsonObject(raw, exchange.request.headers['content-type']).value);
+  const json = parseJsonObject(raw, exchange.request.headers['content-type']).value;
+  const body = validateMessagesRequest(json);
   const stream = body.stream === true;
   const call = await startModelCall(deps, exchange, { model: body.model, capability: 'chat', endpoint: 'chat', stream });
   const { entry } = call.route;
+  const native = sameDialectConnection(deps, call, 'anthropic');
+  if (native !== undefined) {
+    // A Claude model: the request goes as the client wrote it (cache control, thinking, server tools kept).
+    return relayToProvider(exchange, {
+      connection: native,
+      method: 'POST',
+      path: '/v1/messages',
+      body: Buffer.from(JSON.stringify({ ...json, model: entry.upstreamId })),
+      meter: call.meter,
+      apiKey: call.context.apiKey,
+      byok: call.credential === 'byok',
+      streamError: (error) => anthropicStreamErrorEvent(error, exchange.requestId),
+    });
+  }
   const request = decodeMessagesRequest(body, {
     upstreamModel: entry.upstreamId,
     provider: entry.provider,

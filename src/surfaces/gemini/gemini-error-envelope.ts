@@ -51,6 +51,11 @@ export function geminiErrorBody(error: GatewayError, requestId: string) {
   return { error: { code: error.status, message: error.message, status: rpcStatus(error.status), details } };
 }
 
+/** A stream's terminal error, as Google sends one: a last `data:` chunk holding the error object. */
+export function geminiStreamErrorEvent(error: GatewayError, requestId: string): string {
+  return `data: ${JSON.stringify(geminiErrorBody(error, requestId))}\n\n`;
+}
+
 export function renderGeminiError(exchange: Exchange, error: GatewayError): void {
   sendJson(exchange.response, error.status, geminiErrorBody(error, exchange.requestId));
 }

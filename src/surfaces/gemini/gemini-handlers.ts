@@ -1,9 +1,13 @@
 // The Gemini front door's methods. Every catalogue model answers by translation: the body is decoded to the
 // neutral form, the model's adapter called, the answer encoded back as Gemini's.
 import { GatewayError } from '../../core/errors.js';
+import { parseJsonObject, readBody } from '../../http/body.js';
 import { sendJson, type Exchange } from '../../http/server.js';
+import { validate } from '../../http/validate.js';
 import { routeWithCredential } from '../../pipeline/call-credential.js';
-import { startModelCall, upstream, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { sameDialectConnection, startModelCall, upstream, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { relayToProvider } from '../../pipeline/provider-relay.js';
+import { geminiStreamErrorEvent } from './gemini-error-envelope.js';
 import { readGeminiBody, relayStream, sendResult, wantsSse, type GeminiTarget } from './gemini-call.js';
 import { estimateTokenCount } from './gemini-count-tokens.js';
 import { decodeGenerateContent } from './gemini-decode.js';
@@ -18,10 +22,27 @@ import {
 import { GeminiStreamEncoder } from './gemini-stream-encoder.js';
 
 export async function handleGenerateContent(deps: ModelCallDeps, exchange: Exchange, target: GeminiTarget): Promise<void> {
-  const body = await readGeminiBody(deps, exchange, generateContentSchema);
+  const raw = await readBody(exchange.request, deps.bodyLimit);
+  const body = validate(generateContentSchema, parseJsonObject(raw, exchange.request.headers['content-type']).value);
   const stream = target.method === 'streamGenerateContent';
   const call = await startModelCall(deps, exchange, { model: target.model, capability: 'chat', endpoint: 'chat', stream });
   const { adapter, entry } = call.route;
+  const native = sameDialectConnection(deps, call, 'gemini');
+  if (native !== undefined) {
+    // A Gemini model: the body goes as the client wrote it (the model is in the path), in the API version it called.
+    const version = exchange.request.url?.startsWith('/v1beta/') ? 'v1beta' : 'v1';
+    const query = stream && wantsSse(exchange.request.url) ? '?alt=sse' : '';
+    return relayToProvider(exchange, {
+      connection: native,
+      method: 'POST',
+      path: `/${version}/models/${encodeURIComponent(entry.upstreamId)}:${target.method}${query}`,
+      body: raw,
+      meter: call.meter,
+      apiKey: call.context.apiKey,
+      byok: call.credential === 'byok',
+      streamError: (error) => geminiStreamErrorEvent(error, exchange.requestId),
+    });
+  }
   const request = decodeGenerateContent(body, {
     upstreamModel: entry.upstreamId,
     stream,

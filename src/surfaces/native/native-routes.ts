@@ -3,25 +3,21 @@
 // base URL. The gateway still authenticates, picks the credential (BYOK > organization > server), meters
 // model calls from the provider's own usage counts, and logs.
 import type { HTTPMethod } from 'find-my-way';
-import type { Usage } from '../../core/chat.js';
 import { GatewayError, toGatewayError } from '../../core/errors.js';
 import { parseJsonObject, readBody } from '../../http/body.js';
 import type { Exchange, Route } from '../../http/server.js';
-import { startEventStream } from '../../http/sse.js';
 import type { CredentialVault } from '../../identity/credential-vault.js';
 import { CallMeter, type MeterPorts } from '../../pipeline/call-meter.js';
 import type { ModelDirectory } from '../../pipeline/model-directory.js';
-import { finishStream } from '../../pipeline/stream-end.js';
-import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
 import { providerDialect, type ProviderConnection, type ProviderSet } from '../../providers/registry.js';
 import type { CallContext } from '../../providers/spec.js';
-import { renderAnthropicError } from '../anthropic/anthropic-errors.js';
-import { renderGeminiError } from '../gemini/gemini-error-envelope.js';
+import { anthropicStreamErrorEvent, renderAnthropicError } from '../anthropic/anthropic-errors.js';
+import { geminiStreamErrorEvent, renderGeminiError } from '../gemini/gemini-error-envelope.js';
+import { openAIStreamErrorEvent } from '../openai/openai-errors.js';
 import { relayForwarded } from '../openai/openai-call.js';
 import { renderOpenAIError } from '../openai/openai-routes.js';
 import { meteredCall, nativePrefixes, upstreamPath, type MeteredCall } from './native-paths.js';
-import { relayBody, responseHeaders, sendUpstream, upstreamHeaders } from './native-relay.js';
-import { usageTap } from './native-tap.js';
+import { relayToProvider } from '../../pipeline/provider-relay.js';
 
 export type NativeDeps = {
   providers: ProviderSet;
@@ -78,66 +74,21 @@ async function handleNative(deps: NativeDeps, exchange: Exchange, provider: stri
     return forwardOpenAI(deps, exchange, connection, target, body, metered, apiKey, byok);
   }
   const meter = metered && body ? startMeter(deps, exchange, connection, metered, body) : undefined;
-  let upstream;
-  try {
-    upstream = await sendUpstream(connection, {
-      method,
-      path: target + query,
-      headers: upstreamHeaders(connection, request.headers, apiKey ?? connection.apiKey),
-      body,
-      signal: exchange.signal,
-    });
-  } catch (error) {
-    meter?.failed(toGatewayError(error));
-    throw error;
-  }
-  if ((upstream.statusCode === 401 || upstream.statusCode === 403) && !byok) {
-    await upstream.body.dump();
-    // The provider refused our credential, not the caller's: not the caller's to fix.
-    const error = new GatewayError(
-      'upstream_auth',
-      `Provider '${provider}' refused the gateway's credential (${upstream.statusCode}). Check the credential configured for '${provider}'.`,
-      { provider, publicCode: 'provider_auth_error' },
-    );
-    meter?.failed(error);
-    throw error;
-  }
-  const headers = { ...responseHeaders(upstream.headers), 'x-cache': 'SKIP' };
-  const contentType = headerText(upstream.headers['content-type']);
-  const tap = meter && upstream.statusCode < 300 ? usageTap(connection.dialect as 'anthropic' | 'gemini', contentType) : undefined;
-
-  if (meter && contentType?.includes('text/event-stream') && upstream.statusCode < 300) {
-    startEventStream(exchange.response, headers, usageTrailerNames);
-    let finished: boolean;
-    try {
-      finished = await relayBody(exchange, upstream, provider, tap, () => meter.markFirstToken());
-    } catch (error) {
-      meter.failed(toGatewayError(error), tap?.end());
-      exchange.response.destroy();
-      return;
-    }
-    const usage = tap?.end();
-    if (!finished) exchange.response.destroy();
-    finishStream(exchange, meter, usage, '');
-    return;
-  }
-
-  // JSON (or anything not streamed): read it whole, so the usage headers can go out with it.
-  const chunks: Buffer[] = [];
-  for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    tap?.feed(chunk);
-  }
-  const bytes = Buffer.concat(chunks);
-  let usage: Usage | undefined;
-  if (meter) {
-    meter.markFirstToken();
-    usage = tap?.end();
-    if (upstream.statusCode < 300) Object.assign(headers, usageHeaders(usage, meter.succeeded(usage)));
-    else meter.failed(new GatewayError('upstream_error', `Provider answered ${upstream.statusCode}.`, { status: upstream.statusCode }));
-  }
-  exchange.response.writeHead(upstream.statusCode, { ...headers, 'content-length': bytes.length });
-  exchange.response.end(bytes);
+  return relayToProvider(exchange, {
+    connection,
+    method,
+    path: target + query,
+    body,
+    meter,
+    apiKey,
+    byok,
+    streamError: (error) =>
+      connection.dialect === 'anthropic'
+        ? anthropicStreamErrorEvent(error, exchange.requestId)
+        : connection.dialect === 'gemini'
+          ? geminiStreamErrorEvent(error, exchange.requestId)
+          : openAIStreamErrorEvent(error, exchange.requestId),
+  });
 }
 
 /** OpenAI-style model calls use the adapter's forward path, which also asks streams for their usage. */
@@ -241,8 +192,4 @@ function splitUrl(url: string, prefix: string): { path: string; query: string } 
   search.delete('key');
   const query = search.toString();
   return { path, query: query ? `?${query}` : '' };
-}
-
-function headerText(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -2,14 +2,16 @@
 // (`usage` on the message; message_start and cumulative message_delta in streams) and Gemini
 // (`usageMetadata`, running totals in streams; the last one counts).
 import { createParser, type EventSourceParser } from 'eventsource-parser';
-import type { Usage } from '../../core/chat.js';
-import { convertAnthropicUsage, emptyAnthropicUsageCounters, toNeutralUsage, updateAnthropicUsage } from '../../providers/anthropic/anthropic-usage.js';
-import { toUsage as geminiUsage } from '../../providers/gemini/gemini-usage.js';
+import type { Usage } from '../core/chat.js';
+import { convertAnthropicUsage, emptyAnthropicUsageCounters, toNeutralUsage, updateAnthropicUsage } from '../providers/anthropic/anthropic-usage.js';
+import { toUsage as geminiUsage } from '../providers/gemini/gemini-usage.js';
 
 export type UsageTap = {
   feed(chunk: Buffer): void;
   /** Usage once the body has ended; undefined when the answer carried none. */
   end(): Usage | undefined;
+  /** Whether a stream reached its terminal event (Anthropic `message_stop`, a Gemini `finishReason`). */
+  complete(): boolean;
 };
 
 export function usageTap(dialect: 'anthropic' | 'gemini', contentType: string | undefined): UsageTap {
@@ -37,6 +39,7 @@ function jsonTap(read: (body: unknown) => Usage | undefined): UsageTap {
   const chunks: Buffer[] = [];
   return {
     feed: (chunk) => void chunks.push(chunk),
+    complete: () => true,
     end() {
       try {
         return read(JSON.parse(Buffer.concat(chunks).toString('utf8')));
@@ -64,7 +67,9 @@ function sseTap(onData: (data: Json) => void): { parser: EventSourceParser; deco
 function anthropicStreamTap(): UsageTap {
   const counters = emptyAnthropicUsageCounters();
   let seen = false;
+  let stopped = false;
   const { parser, decoder } = sseTap((data) => {
+    if (data.type === 'message_stop') stopped = true;
     if (data.type === 'message_start' && isObject(data.message) && isObject(data.message.usage)) {
       updateAnthropicUsage(counters, data.message.usage as never);
       seen = true;
@@ -76,16 +81,21 @@ function anthropicStreamTap(): UsageTap {
   return {
     feed: (chunk) => parser.feed(decoder.decode(chunk, { stream: true })),
     end: () => (seen ? toNeutralUsage(counters) : undefined),
+    complete: () => stopped,
   };
 }
 
 function geminiStreamTap(): UsageTap {
   let usage: Usage | undefined;
+  let finished = false;
   const { parser, decoder } = sseTap((data) => {
     if (isObject(data.usageMetadata)) usage = geminiUsage(data.usageMetadata as never);
+    const candidates = Array.isArray(data.candidates) ? data.candidates : [];
+    if (candidates.some((candidate) => isObject(candidate) && typeof candidate.finishReason === 'string')) finished = true;
   });
   return {
     feed: (chunk) => parser.feed(decoder.decode(chunk, { stream: true })),
     end: () => usage,
+    complete: () => finished,
   };
 }
