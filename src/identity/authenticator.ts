@@ -200,8 +200,10 @@ function readCredential(headers: IncomingHttpHeaders, url: string | undefined): 
       if (token !== '') return token;
     }
   }
-  const apiKey = headers['x-api-key'] ?? headers['x-goog-api-key'];
-  if (typeof apiKey === 'string' && apiKey !== '') return apiKey;
+  for (const name of ['x-api-key', 'x-goog-api-key'] as const) {
+    const apiKey = headers[name];
+    if (typeof apiKey === 'string' && apiKey !== '') return apiKey;
+  }
   // Google's REST examples put the key in the query string (`?key=`); the pass-through never forwards it.
   const question = url?.indexOf('?') ?? -1;
   if (question === -1) return undefined;

@@ -1,6 +1,8 @@
 // Two organizations side by side: with A's admin key or A's admin token, every route that takes an id or an
-// organization refuses B's (404 for B's ids, 403 for B's organization), every listing shows A alone, and B is
-// untouched afterwards. Then no secret created here is in the logs, in a response, or in the database file.
+// organization refuses B's (404 for B's ids, 403 for B's organization), every listing shows A alone, every
+// model call on every surface goes out with A's own provider key (or the server's), never B's, and is metered
+// to A; B is untouched afterwards. Then no secret created here is in the logs, in a response, in a request
+// sent upstream, or in the database file. The routes come from the app's own route table.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,15 +10,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { hashApiKeySecret, randomBase62 } from '../../src/access/api-key-secret.js';
-import type { RouteAccess } from '../../src/http/server.js';
-import { healthRoute } from '../../src/surfaces/health.js';
-import { openAIRoutes } from '../../src/surfaces/openai/openai-routes.js';
-import { platformRoutes } from '../../src/surfaces/platform/platform-routes.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { startTestGateway, testKeys, type TestGateway } from '../helpers/gateway.js';
+import {
+  frontDoorCalls,
+  isModelSurface,
+  isOwnProvider,
+  listEndpoints,
+  modelCallFor,
+  nativePrefixOf,
+  ownProviders,
+  placements,
+  sampledPrefixes,
+  send as sendRequest,
+  upstreamKeyHeader,
+  type Endpoint,
+  type Json,
+  type OwnProvider,
+  type Placement,
+  type Reply,
+} from './access-surfaces.js';
 
-type Json = { [key: string]: any };
-type Reply = { status: number; text: string; json: Json };
-type Endpoint = { method: string; path: string; access: RouteAccess; name: string };
 type Org = {
   id: string;
   email: string;
@@ -28,8 +41,10 @@ type Org = {
   keyId: string;
   userEmail: string;
   userId: string;
+  /** The id of the OpenAI credential, the first of `credentialIds` (one per provider in ownProviders). */
   credentialId: string;
-  providerKey: string;
+  credentialIds: string[];
+  providerKeys: Record<OwnProvider, string>;
   token: string;
 };
 
@@ -43,27 +58,18 @@ let b: Org;
 const apiSecrets: string[] = [];
 const otherSecrets: string[] = [];
 const replies: Array<{ method: string; path: string; status: number; text: string }> = [];
+/** The request ids of the metered model calls, to find them in the logs. */
+const modelCallIds: string[] = [];
 const attackerPassword = `attacker-${randomBase62(16)}`;
 const attackerProviderKey = `sk-attacker-${randomBase62(32)}`;
+/** The server's own provider keys (the simulator behind every provider accepts them). */
+const serverProviderKeys = [testKeys.openai, testKeys.anthropic, testKeys.gemini, 'test-groq-key'];
 
 before(async () => {
   gateway = await startTestGateway({ databaseUrl: `sqlite:${databaseFile}` });
   apiSecrets.push(gateway.adminKey);
   otherSecrets.push(gateway.admin.password, attackerPassword, attackerProviderKey);
-  const { identity, directory: models } = gateway.app;
-  const meter = { requestLog: gateway.store.requestLog, logger: identity.logger, logRequests: false };
-  endpoints = [
-    healthRoute('test'),
-    ...openAIRoutes({ directory: models, vault: identity.vault, meter, bodyLimit: 1024 }),
-    ...platformRoutes({ identity, bodyLimit: 1024, trustProxy: false }),
-  ].flatMap((route) =>
-    (Array.isArray(route.method) ? route.method : [route.method]).map((method) => ({
-      method,
-      path: route.path,
-      access: route.access,
-      name: `${method} ${route.path}`,
-    })),
-  );
+  endpoints = listEndpoints(gateway.app.routes);
   a = await createOrganization('alpha');
   b = await createOrganization('beta');
 });
@@ -72,14 +78,16 @@ after(async () => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-async function send(method: string, path: string, credential: string | undefined, body?: unknown): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  if (credential !== undefined) headers.authorization = `Bearer ${credential}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${gateway.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  replies.push({ method, path, status: response.status, text });
-  return { status: response.status, text, json: text === '' ? {} : (JSON.parse(text) as Json) };
+async function send(
+  method: string,
+  path: string,
+  credential: string | undefined,
+  body?: unknown,
+  options: { placement?: Placement; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const reply = await sendRequest(gateway.url, method, path, { credential, body, ...options });
+  replies.push({ method, path, status: reply.status, text: reply.text });
+  return reply;
 }
 
 async function expectStatus(status: number, method: string, path: string, credential: string | undefined, body?: unknown) {
@@ -101,12 +109,18 @@ async function createOrganization(name: string): Promise<Org> {
   const userPassword = `pw-${randomBase62(24)}`;
   const user = await expectStatus(201, 'POST', '/api/users', adminKey, { email: userEmail, password: userPassword, role: 'manager' });
   assert.equal(user.user.organization_id, id);
-  const providerKey = `sk-${name}-${randomBase62(32)}`;
-  const credential = await expectStatus(201, 'POST', '/api/provider-credentials', adminKey, { provider: 'openai', name: 'main', api_key: providerKey });
-  assert.equal(credential.credential.organization_id, id);
+  const providerKeys = {} as Record<OwnProvider, string>;
+  const credentialIds: string[] = [];
+  for (const provider of ownProviders) {
+    providerKeys[provider] = `sk-${name}-${provider}-${randomBase62(32)}`;
+    const body = { provider, name: 'main', api_key: providerKeys[provider] };
+    const credential = await expectStatus(201, 'POST', '/api/provider-credentials', adminKey, body);
+    assert.equal(credential.credential.organization_id, id);
+    credentialIds.push(credential.credential.id);
+  }
   const { token } = await expectStatus(200, 'POST', '/api/token', undefined, { email, password });
   apiSecrets.push(adminKey, key.secret);
-  otherSecrets.push(password, userPassword, providerKey, token);
+  otherSecrets.push(password, userPassword, ...Object.values(providerKeys), token);
   return {
     id,
     email,
@@ -118,13 +132,14 @@ async function createOrganization(name: string): Promise<Org> {
     keyId: key.key.id,
     userEmail,
     userId: user.user.id,
-    credentialId: credential.credential.id,
-    providerKey,
+    credentialId: credentialIds[0]!,
+    credentialIds,
+    providerKeys,
     token,
   };
 }
 
-const idsOf = (org: Org) => [org.id, org.adminKeyId, org.keyId, org.adminUserId, org.userId, org.credentialId];
+const idsOf = (org: Org) => [org.id, org.adminKeyId, org.keyId, org.adminUserId, org.userId, ...org.credentialIds];
 const namesOf = (org: Org) => [...idsOf(org), org.email, org.userEmail];
 
 /** The ids of `owner` a path parameter may take. */
@@ -132,7 +147,7 @@ function candidates(name: string, owner: Org): string[] {
   const byName: Record<string, string[]> = {
     keyId: [owner.adminKeyId, owner.keyId],
     userId: [owner.adminUserId, owner.userId],
-    credentialId: [owner.credentialId],
+    credentialId: owner.credentialIds,
   };
   const ids = byName[name];
   if (ids === undefined) throw new Error(`No ids for the path parameter '${name}'.`);
@@ -154,17 +169,25 @@ const listings: Record<string, (org: Org) => string[]> = {
   'GET /v2/organizations/:orgId/api-keys': (org) => [org.adminKeyId, org.keyId],
   'GET /api/users': (org) => [org.adminUserId, org.userId],
   'GET /api/organizations': (org) => [org.id],
-  'GET /api/provider-credentials': (org) => [org.credentialId],
+  'GET /api/provider-credentials': (org) => org.credentialIds,
   'GET /api/audit-log': (org) => [org.keyId, org.userId, org.credentialId],
 };
 
 /** Not owned by any organization: the model catalogue is the same for everyone. */
-const sharedRoutes = new Set(['GET /v1/models', 'GET /v1/models/*']);
+const sharedRoutes = new Set(['GET /v1/models', 'GET /v1/models/*', 'GET /ai/models']);
 
 const paramsOf = (path: string) => path.split('/').filter((segment) => segment.startsWith(':')).map((segment) => segment.slice(1));
 const hasParameter = (endpoint: Endpoint) => endpoint.path.includes('/:') || endpoint.path.includes('*');
 const protectedEndpoints = () => endpoints.filter((endpoint) => endpoint.access !== 'public');
-const ownedParamEndpoints = () => protectedEndpoints().filter((endpoint) => hasParameter(endpoint) && !sharedRoutes.has(endpoint.name));
+const isModelCall = (endpoint: Endpoint) => isModelSurface(endpoint.path) && !sharedRoutes.has(endpoint.name);
+const ownedParamEndpoints = () =>
+  protectedEndpoints().filter((endpoint) => hasParameter(endpoint) && !sharedRoutes.has(endpoint.name) && !isModelCall(endpoint));
+/** Every model call, the pass-through on the sampled prefixes only (the classification sees them all). */
+const modelCallEndpoints = () =>
+  protectedEndpoints().filter((endpoint) => {
+    const prefix = nativePrefixOf(endpoint.path);
+    return isModelCall(endpoint) && (prefix === undefined || sampledPrefixes.includes(prefix));
+  });
 
 function fill(path: string, values: Record<string, string>): string {
   return path.replace(/:(\w+)/g, (_match, name: string) => values[name] ?? assert.fail(`no value for :${name} in ${path}`));
@@ -181,11 +204,13 @@ function assertOnlyOrganization(value: unknown, organizationId: string): void {
   }
 }
 
-test('every route with a path parameter and every listing has its isolation rule here', () => {
+test('every route with a path parameter, every listing and every model call has its isolation rule here', () => {
   const unclassified: string[] = [];
   for (const endpoint of protectedEndpoints()) {
     if (sharedRoutes.has(endpoint.name) || endpoint.name === 'GET /api/me') continue;
-    if (hasParameter(endpoint)) {
+    if (isModelCall(endpoint)) {
+      if (modelCallFor(endpoint) === undefined) unclassified.push(`${endpoint.name} (model call)`);
+    } else if (hasParameter(endpoint)) {
       for (const name of paramsOf(endpoint.path)) if (name !== 'orgId') candidates(name, a);
       if (endpoint.path.includes('*')) unclassified.push(`${endpoint.name} (wildcard)`);
       if (endpoint.method !== 'GET' && endpoint.method !== 'DELETE' && validBodies[endpoint.name] === undefined) {
@@ -196,7 +221,7 @@ test('every route with a path parameter and every listing has its isolation rule
     }
   }
   assert.deepEqual(unclassified, []);
-  for (const name of [...Object.keys(validBodies), ...Object.keys(listings), ...sharedRoutes]) {
+  for (const name of [...Object.keys(validBodies), ...Object.keys(listings), ...sharedRoutes, ...Object.keys(frontDoorCalls)]) {
     assert.ok(endpoints.some((endpoint) => endpoint.name === name), `${name} is no longer a route`);
   }
 });
@@ -262,9 +287,61 @@ for (const [actor, credentialOf] of actors) {
       assert.deepEqual(seenByA, seenByB);
     }
   });
+
+  test(`A's ${actor}, from every credential place: model calls go out with A's key or the server's, never B's; metered to A`, async (t) => {
+    for (const endpoint of modelCallEndpoints()) {
+      const call = modelCallFor(endpoint)!;
+      await t.test(endpoint.name, async () => {
+        for (const placement of placements) {
+          const label = `${endpoint.name} (${placement})`;
+          gateway.simulator.reset();
+          const reply = await send(endpoint.method, call.path, credentialOf(a), call.body, { placement, headers: call.headers });
+          if (call.metered) assert.equal(reply.status, 200, `${label}: ${reply.text}`);
+          else assert.ok(![401, 403].includes(reply.status) && reply.status < 500, `${label}: ${reply.status} ${reply.text}`);
+          assertUpstream(label, call.provider, a);
+          const by = actor === 'admin key' ? { apiKeyId: a.adminKeyId, userId: null } : { apiKeyId: null, userId: a.adminUserId };
+          if (call.metered) await assertMeteredTo(label, reply, a, by);
+        }
+      });
+    }
+  });
 }
 
-test("B is untouched: keys, users, password, credential and audit log as before A's attempts", async () => {
+/**
+ * What the calls since the last reset sent upstream: `owner`'s own key where it keeps one for the provider, and
+ * no other secret of this file (no Switchyard key or token however the client sent it, no other provider key).
+ */
+function assertUpstream(label: string, provider: string, owner: Org): void {
+  const upstream = gateway.simulator.requests();
+  assert.ok(upstream.length > 0, `${label} reached the provider`);
+  const expected = isOwnProvider(provider) ? owner.providerKeys[provider] : undefined;
+  for (const request of upstream) {
+    if (expected !== undefined) {
+      const [header, value] = upstreamKeyHeader[provider as OwnProvider](expected);
+      assert.equal(request.headers[header], value, `${label}: ${request.method} ${request.path} carries the organization's own key`);
+    }
+    const sent = JSON.stringify(request);
+    for (const secret of [...apiSecrets, ...otherSecrets]) {
+      if (secret !== expected) assert.ok(!sent.includes(secret), `${label}: ${request.method} ${request.path} sent ${secret.slice(0, 10)}… upstream`);
+    }
+  }
+}
+
+async function assertMeteredTo(label: string, reply: Reply, owner: Org, by: { apiKeyId: string | null; userId: string | null }) {
+  const requestId = reply.headers.get('x-request-id');
+  assert.ok(requestId, label);
+  modelCallIds.push(requestId);
+  let row;
+  for (let attempt = 0; attempt < 100 && row === undefined; attempt++) {
+    await gateway.store.requestLog.flush();
+    row = await gateway.store.requestLog.get(requestId);
+    if (row === undefined) await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.ok(row, `${label}: a request-log row`);
+  assert.deepEqual({ organizationId: row.organizationId, apiKeyId: row.apiKeyId, userId: row.userId }, { organizationId: owner.id, ...by }, label);
+}
+
+test("B is untouched: keys, users, password, credentials (still the ones B's calls use) and audit log as before A's attempts", async () => {
   const me = await expectStatus(200, 'GET', '/api/me', b.adminKey);
   assert.equal(me.organization.id, b.id);
   await expectStatus(200, 'GET', '/v1/models', b.keySecret);
@@ -278,10 +355,22 @@ test("B is untouched: keys, users, password, credential and audit log as before 
   const roles = Object.fromEntries(users.users.map((user: Json) => [user.id, `${user.role} ${user.status}`]));
   assert.deepEqual(roles, { [b.adminUserId]: 'admin active', [b.userId]: 'manager active' });
 
-  const credential = await expectStatus(200, 'GET', `/api/provider-credentials/${b.credentialId}`, b.adminKey);
-  assert.equal(credential.credential.rotated_at, null);
+  for (const id of b.credentialIds) {
+    const credential = await expectStatus(200, 'GET', `/api/provider-credentials/${id}`, b.adminKey);
+    assert.equal(credential.credential.rotated_at, null);
+  }
   const credentials = await expectStatus(200, 'GET', '/api/provider-credentials', b.adminKey);
-  assert.deepEqual(credentials.credentials.map((item: Json) => item.id), [b.credentialId]);
+  assert.deepEqual(credentials.credentials.map((item: Json) => item.id).sort(), [...b.credentialIds].sort());
+  // B's own keys still go out for B's calls, on a front door and through the pass-through.
+  for (const name of ['POST /v1/messages', 'POST /google/*']) {
+    const endpoint = endpoints.find((candidate) => candidate.name === name)!;
+    const call = modelCallFor(endpoint)!;
+    gateway.simulator.reset();
+    const reply = await send(endpoint.method, call.path, b.keySecret, call.body, { headers: call.headers });
+    assert.equal(reply.status, 200, reply.text);
+    assertUpstream(`B: ${name}`, call.provider, b);
+    await assertMeteredTo(`B: ${name}`, reply, b, { apiKeyId: b.keyId, userId: null });
+  }
 
   const audit = await send('GET', '/api/audit-log?limit=1000', b.adminKey);
   assert.equal(audit.status, 200);
@@ -294,7 +383,8 @@ test('no secret is in the logs or in any response, plain or hashed', () => {
   const hashes = secrets.map(hashApiKeySecret);
   const logs = gateway.logs.join('');
   assert.ok(logs.includes(b.credentialId), 'the refusals were logged');
-  for (const secret of [...secrets, ...hashes]) assert.ok(!logs.includes(secret), `${secret.slice(0, 8)}… is in the logs`);
+  assert.ok(modelCallIds.length > 0 && modelCallIds.every((id) => logs.includes(id)), 'the model calls were logged');
+  for (const secret of [...secrets, ...hashes, ...serverProviderKeys]) assert.ok(!logs.includes(secret), `${secret.slice(0, 8)}… is in the logs`);
 
   // Creating a key or an organization, rotating a key and signing in show one secret once, by design.
   const showsSecretOnce = (method: string, path: string) =>
@@ -302,7 +392,7 @@ test('no secret is in the logs or in any response, plain or hashed', () => {
   let checked = 0;
   for (const reply of replies) {
     for (const hash of hashes) assert.ok(!reply.text.includes(hash), `${reply.method} ${reply.path} shows the hash of a secret`);
-    for (const providerKey of [a.providerKey, b.providerKey, attackerProviderKey]) {
+    for (const providerKey of [...Object.values(a.providerKeys), ...Object.values(b.providerKeys), attackerProviderKey, ...serverProviderKeys]) {
       assert.ok(!reply.text.includes(providerKey), `${reply.method} ${reply.path} shows a provider key`);
     }
     if (reply.status < 300 && showsSecretOnce(reply.method, reply.path)) continue;

@@ -1,7 +1,8 @@
-// Every route the app serves, read from the functions that build its route table, against every kind of
-// missing or bad credential, the scope just below its own and every domain but its own. A new route is in
-// the matrix the moment it is added; one whose path parameter, surface or public status is unknown here
-// fails the first test until this file learns about it.
+// Every route the app serves (read from the app's own route table, so none can escape) against every kind of
+// missing or bad credential, in every place a credential is read from, the scope just below its own and every
+// domain but its own; each refusal in the envelope of the route's surface, which is decided here by its path.
+// A route whose surface, path parameter or public status is unknown here fails the first test until this file
+// learns about it. The pass-through's routes are all classified; the per-credential matrix samples prefixes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hashApiKeySecret, randomBase62 } from '../../src/access/api-key-secret.js';
@@ -10,14 +11,27 @@ import { deriveKey } from '../../src/access/secret-box.js';
 import { createTokenIssuer } from '../../src/access/tokens.js';
 import type { RouteAccess } from '../../src/http/server.js';
 import { newKeyRecord } from '../../src/identity/key-service.js';
-import { healthRoute } from '../../src/surfaces/health.js';
-import { openAIRoutes } from '../../src/surfaces/openai/openai-routes.js';
-import { platformRoutes } from '../../src/surfaces/platform/platform-routes.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import {
+  envelopeOf,
+  httpMethods,
+  isModelSurface,
+  listEndpoints,
+  nativePrefixes,
+  nativePrefixOf,
+  naturalPlacement,
+  placements,
+  readRefusal,
+  requestPath,
+  sampledPrefixes,
+  sdkHeaders,
+  send as sendRequest,
+  type Endpoint,
+  type Placement,
+  type Refusal,
+  type Reply,
+} from './access-surfaces.js';
 
-type Json = { [key: string]: any };
-type Reply = { status: number; headers: Headers; text: string; json: Json };
-type Endpoint = { method: string; path: string; access: RouteAccess; name: string };
 type Protected = Endpoint & { access: Exclude<RouteAccess, 'public'> };
 
 let gateway: TestGateway;
@@ -28,107 +42,75 @@ const secrets: string[] = [];
 before(async () => {
   gateway = await startTestGateway();
   secrets.push(gateway.adminKey, gateway.admin.password);
-  endpoints = listEndpoints(gateway);
+  endpoints = listEndpoints(gateway.app.routes);
 });
 after(async () => {
   await gateway.close();
 });
 
-function listEndpoints(gateway: TestGateway): Endpoint[] {
-  const { identity, directory } = gateway.app;
-  const meter = { requestLog: gateway.store.requestLog, logger: identity.logger, logRequests: false };
-  const routes = [
-    healthRoute('test'),
-    ...openAIRoutes({ directory, vault: identity.vault, meter, bodyLimit: 1024 }),
-    ...platformRoutes({ identity, bodyLimit: 1024, trustProxy: false }),
-  ];
-  return routes.flatMap((route) =>
-    (Array.isArray(route.method) ? route.method : [route.method]).map((method) => ({
-      method,
-      path: route.path,
-      access: route.access,
-      name: `${method} ${route.path}`,
-    })),
-  );
-}
-
 const protectedEndpoints = (): Protected[] => endpoints.filter((endpoint): endpoint is Protected => endpoint.access !== 'public');
+const matrixEndpoints = (): Protected[] =>
+  protectedEndpoints().filter((endpoint) => {
+    const prefix = nativePrefixOf(endpoint.path);
+    return prefix === undefined || sampledPrefixes.includes(prefix);
+  });
+const envelopeFor = (endpoint: Endpoint) => envelopeOf(endpoint.method, endpoint.path);
 
-/** The routes that answer without a credential, and a request each that they must answer with success. */
-const publicRequests: Record<string, () => { body?: unknown; status: number }> = {
-  'GET /health': () => ({ status: 200 }),
-  'HEAD /health': () => ({ status: 200 }),
-  'POST /api/token': () => ({ body: gateway.admin, status: 200 }),
+type PublicRequest = { path: string; body?: unknown; status: number; code?: string };
+/** The routes that answer without a credential, and a request each with the answer it must get. */
+const publicRequests: Record<string, () => PublicRequest> = {
+  'GET /health': () => ({ path: '/health', status: 200 }),
+  'HEAD /health': () => ({ path: '/health', status: 200 }),
+  'POST /api/token': () => ({ path: '/api/token', body: gateway.admin, status: 200 }),
+  // The simple surface's catch-all only says, in its own envelope, that nothing is there.
+  ...Object.fromEntries(
+    httpMethods.map((method) => [
+      `${method} /ai/*`,
+      () => ({ path: '/ai/no-such-endpoint', body: method === 'GET' || method === 'DELETE' ? undefined : {}, status: 404, code: 'unknown_route' }),
+    ]),
+  ),
 };
 
-const dummyIds: Record<string, string> = {
-  keyId: 'key_00000000000070008000000000000000',
-  userId: 'usr_00000000000070008000000000000000',
-  credentialId: 'cred_00000000000070008000000000000000',
-};
-
-/** A request path for the route: the caller's own organization, ids that exist nowhere, a catalogue model. */
-function concretePath(path: string): string {
-  return path
-    .split('/')
-    .map((segment) => {
-      if (segment === '*') return 'gpt-4o-mini';
-      if (!segment.startsWith(':')) return segment;
-      const name = segment.slice(1);
-      if (name === 'orgId') return gateway.operatorOrganizationId;
-      const id = dummyIds[name];
-      if (id === undefined) throw new Error(`No sample value for the path parameter '${name}' of ${path}.`);
-      return id;
-    })
-    .join('/');
+function send(method: string, path: string, credential?: string, body?: unknown, placement: Placement = 'authorization'): Promise<Reply> {
+  return sendRequest(gateway.url, method, path, { credential, body, placement });
 }
 
-function surfaceOf(path: string): 'openai' | 'platform' {
-  if (path.startsWith('/v1/')) return 'openai';
-  if (path.startsWith('/api/') || path.startsWith('/v2/')) return 'platform';
-  throw new Error(`No known error envelope for ${path}.`);
+type Call = { credential?: string | undefined; placement?: Placement; headers?: Record<string, string>; queryKey?: string };
+
+/** The route with a harmless request (an empty object as the body, ids that do not exist) and this credential. */
+function callRoute(endpoint: Endpoint, credential: string | undefined, placement: Placement = 'authorization'): Promise<Reply> {
+  return call(endpoint, { credential, placement });
 }
 
-async function send(method: string, path: string, credential?: string, body?: unknown): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  if (credential !== undefined) headers.authorization = `Bearer ${credential}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${gateway.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  let json: Json = {};
-  if (text !== '') json = JSON.parse(text) as Json;
-  return { status: response.status, headers: response.headers, text, json };
-}
-
-/** The route with a harmless request: an empty object as the body, ids that do not exist. */
-function callRoute(endpoint: Endpoint, credential?: string): Promise<Reply> {
+/** The same request with any headers, and a `?key=` parameter when `queryKey` is given. */
+function call(endpoint: Endpoint, { credential, placement, headers, queryKey }: Call): Promise<Reply> {
+  const path = requestPath(endpoint, gateway.operatorOrganizationId) + (queryKey === undefined ? '' : `?key=${queryKey}`);
   const body = ['POST', 'PATCH', 'PUT'].includes(endpoint.method) ? {} : undefined;
-  return send(endpoint.method, concretePath(endpoint.path), credential, body);
+  return sendRequest(gateway.url, endpoint.method, path, { credential, placement, body, headers: { ...sdkHeaders(endpoint), ...headers } });
 }
 
-/** A refusal in the envelope of the route's surface; returns the message. */
-function assertRefused(endpoint: Endpoint, reply: Reply, status: 401 | 403, code: string): string {
-  assert.equal(reply.status, status, `${endpoint.name}: ${reply.text}`);
-  const type = status === 401 ? 'authentication_error' : 'permission_error';
-  if (surfaceOf(endpoint.path) === 'openai') {
-    const { error } = reply.json;
-    assert.equal(error?.type, type, reply.text);
-    assert.equal(error.code, code);
-    assert.equal(typeof error.message, 'string');
-    assert.ok('param' in error);
-    assert.equal(error.request_id, reply.headers.get('x-request-id'));
-    return error.message as string;
-  }
-  assert.equal(reply.json.success, false, reply.text);
-  assert.equal(reply.json.type, type);
-  assert.equal(reply.json.code, code.toUpperCase());
-  assert.equal(typeof reply.json.error, 'string');
-  assert.equal(reply.json.request_id, reply.headers.get('x-request-id'));
-  return reply.json.error as string;
+/** A refusal in the envelope of the route's surface, with our code (or, where the envelope has none, the reference message). */
+function assertRefused(endpoint: Endpoint, reply: Reply, status: 401 | 403, code: string, reference?: string): Refusal {
+  const refusal = readRefusal(envelopeFor(endpoint), reply, status, endpoint.name);
+  if (refusal.code !== undefined) assert.equal(refusal.code, code, `${endpoint.name}: ${reply.text}`);
+  else if (reference !== undefined) assert.equal(refusal.message, reference, endpoint.name);
+  if (status === 401) assert.equal(reply.headers.get('www-authenticate'), 'Bearer realm="switchyard"', endpoint.name);
+  return refusal;
 }
 
-function assertAuthorized(endpoint: Endpoint, reply: Reply): void {
-  assert.ok(![401, 403].includes(reply.status) && reply.status < 500, `${endpoint.name} answered ${reply.status}: ${reply.text}`);
+/** The message of the refusal on the OpenAI surface, where the code is checked too: the same refusal reads the same everywhere. */
+async function referenceMessage(credential: string | undefined, status: 401 | 403, code: string): Promise<string> {
+  const reply = await send('GET', '/v1/models', credential);
+  const refusal = readRefusal('openai', reply, status, 'GET /v1/models');
+  assert.equal(refusal.code, code, reply.text);
+  return refusal.message;
+}
+
+/** Envelopes that carry the required scope or domain as data, not only in the message. */
+const detailed = (endpoint: Endpoint) => ['platform', 'google'].includes(envelopeFor(endpoint));
+
+function assertAuthorized(endpoint: Endpoint, reply: Reply, label = endpoint.name): void {
+  assert.ok(![401, 403].includes(reply.status) && reply.status < 500, `${label} answered ${reply.status}: ${reply.text}`);
 }
 
 async function createKey(name: string, scope: Scope, keyDomains: readonly Domain[] | '*'): Promise<{ id: string; secret: string }> {
@@ -150,20 +132,34 @@ function keyWith(scope: Scope, keyDomains: readonly Domain[] | '*'): Promise<str
   return key;
 }
 
+/** The narrowest key the route admits: its own scope, its own domain alone. */
+const fittingKey = (endpoint: Protected) => keyWith(endpoint.access.scope, endpoint.access.domain === null ? '*' : [endpoint.access.domain]);
+
 const flip = (text: string, at: number) => text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1);
 
-test('the route table is known: surfaces, path parameters and the public routes', () => {
+test('the route table is known: surfaces, path parameters, access and the public routes', () => {
   assert.ok(endpoints.length > 0);
   const names = endpoints.map((endpoint) => endpoint.name);
   assert.equal(new Set(names).size, names.length, 'no route is declared twice');
   const publicNames = endpoints.filter((endpoint) => endpoint.access === 'public').map((endpoint) => endpoint.name);
   assert.deepEqual(publicNames.sort(), Object.keys(publicRequests).sort(), 'a route became public or stopped being public');
   for (const endpoint of protectedEndpoints()) {
-    surfaceOf(endpoint.path);
-    concretePath(endpoint.path);
+    envelopeFor(endpoint);
+    requestPath(endpoint, gateway.operatorOrganizationId);
     assert.ok(scopes.includes(endpoint.access.scope), endpoint.name);
     assert.ok(endpoint.access.domain === null || domains.includes(endpoint.access.domain), endpoint.name);
+    if (isModelSurface(endpoint.path)) {
+      const { scope, domain } = endpoint.access;
+      assert.deepEqual({ scope, domain }, { scope: 'generator', domain: 'models' }, `${endpoint.name} is a model route`);
+    }
   }
+  // The pass-through serves every provider (and `google`) on every method; the matrix samples some of them.
+  for (const prefix of nativePrefixes) {
+    for (const method of httpMethods) assert.ok(names.includes(`${method} /${prefix}/*`), `${method} /${prefix}/* is served`);
+  }
+  for (const prefix of sampledPrefixes) assert.ok(nativePrefixes.includes(prefix), prefix);
+  const native = endpoints.filter((endpoint) => nativePrefixOf(endpoint.path) !== undefined);
+  assert.equal(native.length, nativePrefixes.length * httpMethods.length, 'no other route under a provider prefix');
 });
 
 test('public routes answer without credentials, and ignore a bad one', async (t) => {
@@ -171,10 +167,21 @@ test('public routes answer without credentials, and ignore a bad one', async (t)
     const request = publicRequests[endpoint.name]!();
     await t.test(endpoint.name, async () => {
       for (const credential of [undefined, `sy_${randomBase62(40)}`]) {
-        const reply = await send(endpoint.method, endpoint.path, credential, request.body);
+        const reply = await send(endpoint.method, request.path, credential, request.body);
         assert.equal(reply.status, request.status, reply.text);
+        if (request.code !== undefined) {
+          assert.equal(readRefusal(envelopeOf(endpoint.method, request.path), reply, request.status, endpoint.name).code, request.code);
+        }
       }
     });
+  }
+});
+
+test('the /ai catch-all names the allowed method of a known path, without credentials', async () => {
+  for (const [method, path, allowed] of [['DELETE', '/ai/chat', 'POST'], ['PUT', '/ai/embeddings', 'POST'], ['POST', '/ai/models', 'GET']] as const) {
+    const reply = await send(method, path, undefined, method === 'DELETE' ? undefined : {});
+    assert.equal(readRefusal('simple', reply, 405, `${method} ${path}`).code, 'method_not_allowed');
+    assert.equal(reply.headers.get('allow'), allowed);
   }
 });
 
@@ -189,6 +196,8 @@ const badCredentials: BadCredential[] = [
     code: 'api_key_revoked',
     async make() {
       const { id, secret } = await createKey('revoked', 'admin', '*');
+      // Used first, so the gateway holds it as valid when it is revoked: the revocation must still count at once.
+      assert.equal((await send('GET', '/v1/models', secret)).status, 200);
       const reply = await send('DELETE', `/api/keys/${id}`, gateway.adminKey);
       assert.equal(reply.status, 200, reply.text);
       return secret;
@@ -265,48 +274,106 @@ test('the credentials that the refusals below start from are sound', async () =>
 });
 
 for (const bad of badCredentials) {
-  test(`401 ${bad.code} for ${bad.name} on every protected route`, async (t) => {
+  test(`401 ${bad.code} for ${bad.name} on every protected route, in its surface's envelope`, async (t) => {
     const credential = await bad.make();
-    for (const endpoint of protectedEndpoints()) {
-      await t.test(endpoint.name, async () => {
-        const reply = await callRoute(endpoint, credential);
-        assertRefused(endpoint, reply, 401, bad.code);
-        assert.equal(reply.headers.get('www-authenticate'), 'Bearer realm="switchyard"');
+    const reference = await referenceMessage(credential, 401, bad.code);
+    for (const endpoint of matrixEndpoints()) {
+      // Where the surface's own SDK sends the key; every other place is covered below.
+      const placement = naturalPlacement(envelopeFor(endpoint));
+      await t.test(`${endpoint.name} (${placement})`, async () => {
+        assertRefused(endpoint, await callRoute(endpoint, credential, placement), 401, bad.code, reference);
       });
     }
   });
 }
 
+test('a credential is read from Authorization, x-api-key, x-goog-api-key and ?key= on every protected route', async (t) => {
+  const unknown = `sy_${randomBase62(40)}`;
+  const reference = await referenceMessage(unknown, 401, 'invalid_api_key');
+  for (const endpoint of matrixEndpoints()) {
+    const valid = await fittingKey(endpoint);
+    await t.test(endpoint.name, async () => {
+      for (const placement of placements) {
+        assertRefused(endpoint, await callRoute(endpoint, unknown, placement), 401, 'invalid_api_key', reference);
+        assertAuthorized(endpoint, await callRoute(endpoint, valid, placement), `${endpoint.name} (${placement})`);
+      }
+    });
+  }
+});
+
+test('the first place that holds a credential decides; a refused one is not rescued by another', async (t) => {
+  const unknown = `sy_${randomBase62(40)}`;
+  const reference = await referenceMessage(unknown, 401, 'invalid_api_key');
+  for (const endpoint of matrixEndpoints()) {
+    const valid = await fittingKey(endpoint);
+    await t.test(endpoint.name, async () => {
+      // The unknown key in one place, the valid one in every place read after it.
+      for (const [index, placement] of placements.slice(0, -1).entries()) {
+        const headers: Record<string, string> = {};
+        for (const later of placements.slice(index + 1)) if (later !== 'query') headers[later] = valid;
+        const reply = await call(endpoint, { credential: unknown, placement, headers, queryKey: valid });
+        assertRefused(endpoint, reply, 401, 'invalid_api_key', reference);
+      }
+    });
+  }
+});
+
+test('an empty place holds no credential: the next place is read', async (t) => {
+  for (const endpoint of matrixEndpoints()) {
+    const valid = await fittingKey(endpoint);
+    await t.test(endpoint.name, async () => {
+      const empty = { authorization: 'Bearer ', 'x-api-key': '', 'x-goog-api-key': '' };
+      assertAuthorized(endpoint, await call(endpoint, { headers: { authorization: 'Bearer ', 'x-api-key': valid } }), 'x-api-key');
+      assertAuthorized(endpoint, await call(endpoint, { headers: { authorization: 'Bearer ', 'x-goog-api-key': valid } }), 'x-goog-api-key');
+      assertAuthorized(endpoint, await call(endpoint, { headers: empty, queryKey: valid }), '?key=');
+    });
+  }
+});
+
+test(
+  'an empty x-api-key does not hide a key in x-goog-api-key',
+  async () => {
+    const refused: string[] = [];
+    for (const endpoint of matrixEndpoints()) {
+      const reply = await call(endpoint, { headers: { 'x-api-key': '', 'x-goog-api-key': await fittingKey(endpoint) } });
+      if ([401, 403].includes(reply.status) || reply.status >= 500) refused.push(`${endpoint.name}: ${reply.status} ${reply.text}`);
+    }
+    assert.deepEqual(refused, []);
+  },
+);
+
 test('the scope just below the route is refused, naming the scope; the scope itself passes', async (t) => {
-  for (const endpoint of protectedEndpoints()) {
+  for (const endpoint of matrixEndpoints()) {
     const required = endpoint.access.scope;
     const below = scopes[scopes.indexOf(required) - 1];
+    const placement = naturalPlacement(envelopeFor(endpoint));
     await t.test(endpoint.name, async () => {
       if (below !== undefined) {
-        const reply = await callRoute(endpoint, await keyWith(below, '*'));
-        const message = assertRefused(endpoint, reply, 403, 'insufficient_scope');
+        const reply = await callRoute(endpoint, await keyWith(below, '*'), placement);
+        const { message, details } = assertRefused(endpoint, reply, 403, 'insufficient_scope');
         assert.match(message, new RegExp(`'${required}'`));
-        if (surfaceOf(endpoint.path) === 'platform') assert.equal(reply.json.details?.required_scope, required);
+        if (detailed(endpoint)) assert.equal(details.required_scope, required);
       }
-      assertAuthorized(endpoint, await callRoute(endpoint, await keyWith(required, '*')));
+      assertAuthorized(endpoint, await callRoute(endpoint, await keyWith(required, '*'), placement));
     });
   }
 });
 
 test('every domain but the route’s own is refused, naming the domain; the domain alone passes', async (t) => {
-  for (const endpoint of protectedEndpoints()) {
+  for (const endpoint of matrixEndpoints()) {
     const { domain } = endpoint.access;
+    const placement = naturalPlacement(envelopeFor(endpoint));
     await t.test(endpoint.name, async () => {
       if (domain === null) {
         // A route of no domain (who am I) is open to a key of any single domain.
-        for (const only of domains) assertAuthorized(endpoint, await callRoute(endpoint, await keyWith('admin', [only])));
+        for (const only of domains) assertAuthorized(endpoint, await callRoute(endpoint, await keyWith('admin', [only]), placement));
         return;
       }
-      const reply = await callRoute(endpoint, await keyWith('admin', domains.filter((other) => other !== domain)));
-      const message = assertRefused(endpoint, reply, 403, 'domain_not_allowed');
+      const reply = await callRoute(endpoint, await keyWith('admin', domains.filter((other) => other !== domain)), placement);
+      const { message, details } = assertRefused(endpoint, reply, 403, 'domain_not_allowed');
       assert.match(message, new RegExp(`'${domain}'`));
-      if (surfaceOf(endpoint.path) === 'platform') assert.equal(reply.json.details?.required_domain, domain);
-      assertAuthorized(endpoint, await callRoute(endpoint, await keyWith('admin', [domain])));
+      if (detailed(endpoint)) assert.equal(details.required_domain, domain);
+      assertAuthorized(endpoint, await callRoute(endpoint, await keyWith('admin', [domain]), placement));
     });
   }
 });
