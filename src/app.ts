@@ -8,7 +8,7 @@ import { createByokHasher } from './access/byok-hash.js';
 import { createMemoryLoginThrottle } from './access/login-throttle.js';
 import { createSecretBox, deriveKey } from './access/secret-box.js';
 import { createTokenIssuer } from './access/tokens.js';
-import { createHttpServer, type Route } from './http/server.js';
+import { createHttpServer, type ErrorRenderer, type Route } from './http/server.js';
 import { createAuthenticator, type Authenticator } from './identity/authenticator.js';
 import { createCredentialVault } from './identity/credential-vault.js';
 import type { IdentityDeps } from './identity/identity-deps.js';
@@ -18,8 +18,8 @@ import { createModelDirectory, type ModelDirectory } from './pipeline/model-dire
 import { createProviders, providerIds, type ProviderSet } from './providers/registry.js';
 import type { Store } from './store/types.js';
 import { healthRoute } from './surfaces/health.js';
-import { anthropicRoutes } from './surfaces/anthropic/anthropic-routes.js';
-import { geminiRoutes } from './surfaces/gemini/gemini-routes.js';
+import { anthropicRoutes, renderAnthropicError } from './surfaces/anthropic/anthropic-routes.js';
+import { geminiRoutes, renderGeminiError } from './surfaces/gemini/gemini-routes.js';
 import { openAIRoutes, renderOpenAIError } from './surfaces/openai/openai-routes.js';
 import { nativeRoutes, subdomainRewriter } from './surfaces/native/native-routes.js';
 import { simpleRoutes } from './surfaces/simple/simple-routes.js';
@@ -69,8 +69,7 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
   ];
   const server = createHttpServer({
     logger: ports.logger,
-    renderNotFound: (exchange, error) =>
-      (isPlatformPath(exchange.request.url) ? renderPlatformError : renderOpenAIError)(exchange, error),
+    renderNotFound: (exchange, error) => notFoundRenderer(exchange.request.url)(exchange, error),
     authorize: authenticator.authorize,
     rewriteUrl: subdomainRewriter(providerIds),
     routes,
@@ -128,6 +127,11 @@ function createIdentity(config: Readonly<Config>, ports: AppPorts): IdentityDeps
   };
 }
 
-function isPlatformPath(url: string | undefined): boolean {
-  return url !== undefined && (url.startsWith('/api/') || url === '/api' || url.startsWith('/v2/'));
+/** A path no route matches is answered in the envelope its surface's clients read. */
+function notFoundRenderer(url: string | undefined): ErrorRenderer {
+  const path = url ?? '/';
+  if (path === '/api' || path.startsWith('/api/') || path.startsWith('/v2/')) return renderPlatformError;
+  if (path.startsWith('/v1beta/') || path === '/v1beta') return renderGeminiError;
+  if (path.startsWith('/v1/messages')) return renderAnthropicError;
+  return renderOpenAIError;
 }
