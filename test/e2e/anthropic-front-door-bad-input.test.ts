@@ -2,7 +2,7 @@
 // fields we cannot translate but that do not change the answer's meaning are accepted.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { startTestGateway, testKeys, type TestGateway } from '../helpers/gateway.js';
 
 let gateway: TestGateway;
 
@@ -128,13 +128,16 @@ describe('fields', () => {
       /^tools\.0: server tools 'web_search' \(web_search_20250305\) .*served by 'openai'/,
     ));
 
-  test('server tools on an Anthropic model are refused too (they do not survive translation)', () =>
+  test('server tools on a Gemini model are refused by name too', () =>
     refused(
-      { ...valid, model: 'claude-haiku-4-5', tools: [{ type: 'web_search_20250305', name: 'web_search' }] },
+      { ...valid, model: 'gemini-2.5-flash', tools: [{ type: 'code_execution_20250825', name: 'code_execution' }] },
       400,
       'invalid_request_error',
-      /^tools\.0: server tools 'web_search'/,
+      /^tools\.0: server tools 'code_execution' \(code_execution_20250825\) .*served by 'gemini'/,
     ));
+
+  test('an Anthropic model is held to the same schema (it is checked before routing)', () =>
+    refused({ ...valid, model: 'claude-haiku-4-5', max_tokens: 'ten' }, 400, 'invalid_request_error', /^max_tokens: .*expected number/));
 });
 
 describe('routing and access', () => {
@@ -190,5 +193,65 @@ describe('tolerated fields', () => {
     ]);
     assert.equal(upstream.user, 'user-42');
     for (const field of ['service_tier', 'betas', 'cache_control', 'metadata']) assert.ok(!(field in upstream), `${field} is not forwarded`);
+  });
+
+  test('an Anthropic model receives the body as written, unknown fields and all, only the model renamed', async () => {
+    const sent = {
+      model: 'claude-haiku-4-5-20251001',
+      max_tokens: 50,
+      metadata: { user_id: 'user-42' },
+      service_tier: 'auto',
+      container: 'container_1',
+      some_future_field: { nested: [1, 'two', null] },
+      cache_control: { type: 'ephemeral' },
+      system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral', ttl: '1h' } }],
+      tools: [
+        { type: 'web_search_20250305', name: 'web_search', max_uses: 3 },
+        { name: 'get_weather', input_schema: { type: 'object' }, cache_control: { type: 'ephemeral' } },
+      ],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'First', cache_control: { type: 'ephemeral', ttl: '5m' } }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'Let me think.', signature: 'c2ln' },
+            { type: 'redacted_thinking', data: 'abc' },
+            { type: 'text', text: 'Answer' },
+          ],
+        },
+        { role: 'user', content: 'Second' },
+      ],
+    };
+    const result = await post(sent, { 'anthropic-beta': 'prompt-caching-2024-07-31' });
+    assert.equal(result.status, 200, JSON.stringify(result.body));
+    const answer = result.body as unknown as { id: string; model: string; type: string };
+    assert.equal(answer.type, 'message');
+    assert.match(answer.id, /^msg_sim/, "the provider's id, relayed");
+    const upstream = gateway.simulator.lastRequest();
+    assert.equal(upstream?.family, 'anthropic');
+    assert.equal(upstream?.path, '/v1/messages');
+    // The alias became the catalogue's upstream id; nothing else changed.
+    assert.deepEqual(upstream?.body, { ...sent, model: 'claude-haiku-4-5' });
+    assert.equal(upstream?.headers['anthropic-beta'], 'prompt-caching-2024-07-31');
+    assert.equal(upstream?.headers['anthropic-version'], '2023-06-01');
+    // The provider sees the gateway's credential, never the client's gateway key.
+    assert.equal(upstream?.headers['x-api-key'], testKeys.anthropic);
+  });
+
+  test('an Anthropic model judges tool pairing itself: an unanswered tool_use reaches it', async () => {
+    const sent = {
+      model: 'claude-haiku-4-5',
+      max_tokens: 50,
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} }] },
+        { role: 'user', content: 'Never mind' },
+      ],
+    };
+    const result = await post(sent);
+    assert.equal(gateway.simulator.stats().requests, 1, 'the provider was asked');
+    assert.deepEqual(gateway.simulator.lastRequest()?.body, sent);
+    // The simulator does not enforce pairing, so its answer comes back as it is.
+    assert.equal(result.status, 200, JSON.stringify(result.body));
   });
 });

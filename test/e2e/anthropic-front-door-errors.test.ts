@@ -109,6 +109,9 @@ for (const sdk of sdks) {
     describe(`${sdk.name} → ${model}: upstream failures`, () => {
       test('before the first byte: the stream request fails with a 5xx, metered', async () => {
         const client = sdk.client(gateway.adminKey);
+        // A Claude model's answer is relayed: the provider's own 500 and envelope. Others' failures are the gateway's 502.
+        const relayed = family === 'anthropic';
+        const status = relayed ? 500 : 502;
         let requestId: string | null | undefined;
         await assert.rejects(
           client.messages.create({
@@ -119,14 +122,22 @@ for (const sdk of sdks) {
           }),
           (error: unknown) => {
             assert.ok(error instanceof sdk.errors.APIError, String(error));
-            assert.equal(error.status, 502);
-            assert.equal((error.error as { error: { type: string } }).error.type, 'api_error');
-            requestId = error.requestID;
+            assert.equal(error.status, status);
+            const body = error.error as { error: { type: string; message: string }; request_id: string };
+            assert.equal(body.error.type, 'api_error');
+            assert.equal(body.request_id, error.requestID);
+            requestId = error.headers?.get('x-request-id');
+            if (relayed) {
+              assert.equal(body.error.message, 'Internal server error', "the provider's message");
+              assert.match(body.request_id, /^req_sim/, "the provider's request id");
+            } else {
+              assert.equal(error.requestID, requestId);
+            }
             return true;
           },
         );
         const row = await logRow(requestId);
-        assert.equal(row?.status, 502);
+        assert.equal(row?.status, status);
         assert.equal(row?.stream, true);
         assert.equal(gateway.simulator.lastRequest()?.family, family);
       });

@@ -102,7 +102,15 @@ for (const sdk of sdks) {
         assert.equal(message.type, 'message');
         assert.equal(message.role, 'assistant');
         assert.equal(message.model, model);
-        assert.match(message.id, /^msg_[0-9a-f]{32}$/);
+        const requestId = response.headers.get('x-request-id')!;
+        if (family === 'anthropic') {
+          // Relayed as the provider answered: the simulator's message id and request-id, not the gateway's.
+          assert.match(message.id, /^msg_sim/);
+          assert.match(response.headers.get('request-id') ?? '', /^req_sim/);
+        } else {
+          assert.equal(message.id, `msg_${requestId.replaceAll('-', '')}`);
+          assert.equal(response.headers.get('request-id'), requestId);
+        }
         assert.equal(message.stop_reason, 'end_turn');
         assert.equal(message.stop_sequence, null);
         const [block] = message.content;
@@ -118,8 +126,6 @@ for (const sdk of sdks) {
         assert.equal(upstream.family, family);
         assert.equal(upstreamView.system(family, upstream.body), 'You are terse.');
 
-        const requestId = response.headers.get('x-request-id')!;
-        assert.equal(response.headers.get('request-id'), requestId);
         await gateway.store.requestLog.flush();
         const row = await gateway.store.requestLog.get(requestId);
         assert.equal(row?.status, 200);
@@ -297,7 +303,20 @@ for (const { model, family } of models) {
 }
 
 describe('thinking', () => {
-  test('an Anthropic model thinks with the matching budget, and the reasoning comes back as a thinking block', async () => {
+  test('a Gemini model thinks with the budget of the level the Anthropic budget reaches', async () => {
+    const client = sdks[0]!.client(gateway);
+    const message = await client.messages.create({
+      model: 'gemini-2.5-flash',
+      max_tokens: 3000,
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+      messages: [{ role: 'user', content: 'Think, then answer' }],
+    });
+    assert.equal(message.content.at(-1)?.type, 'text');
+    // 2048 reaches `low` (under 4096), which the Gemini adapter spends as a 1024-token thinking budget.
+    assert.deepEqual(lastUpstream().body.generationConfig.thinkingConfig, { thinkingBudget: 1024 });
+  });
+
+  test('an Anthropic model gets thinking as the client wrote it, and its thinking block comes back', async () => {
     const client = sdks[0]!.client(gateway);
     const stream = client.messages.stream({
       model: 'claude-haiku-4-5',
@@ -308,7 +327,11 @@ describe('thinking', () => {
     const final = await stream.finalMessage();
     assert.deepEqual(final.content.map((block) => block.type), ['thinking', 'text']);
     assert.ok(final.content[0]?.type === 'thinking' && final.content[0].thinking.length > 0);
-    assert.deepEqual(lastUpstream().body.thinking, { type: 'enabled', budget_tokens: 1024 });
+    // The provider's signature travels back with its reasoning, for the client to send on.
+    assert.ok(final.content[0]?.type === 'thinking' && final.content[0].signature.length > 0);
+    const body = lastUpstream().body;
+    assert.deepEqual(body.thinking, { type: 'enabled', budget_tokens: 2048 });
+    assert.equal(body.max_tokens, 3000);
   });
 
   test('a model that does not reason ignores thinking', async () => {

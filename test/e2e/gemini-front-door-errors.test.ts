@@ -3,7 +3,7 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError, GoogleGenAI } from '@google/genai';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { startTestGateway, testKeys, type TestGateway } from '../helpers/gateway.js';
 
 let gateway: TestGateway;
 let ai: GoogleGenAI;
@@ -62,9 +62,13 @@ describe('errors the SDK sees', () => {
 
   for (const model of models) {
     test(`${model}: a provider failure before the first byte keeps its meaning and is logged`, async () => {
+      // A Gemini model's error is relayed as Google sent it; the others' are the gateway's (a provider's 500 is its 502).
+      const relayed = model === 'gemini-2.5-flash';
       const cases = [
         { directive: '[sim:fault=status:503]', status: 503, rpc: 'UNAVAILABLE' },
-        { directive: '[sim:fault=status:500]', status: 502, rpc: 'UNAVAILABLE' },
+        relayed
+          ? { directive: '[sim:fault=status:500]', status: 500, rpc: 'INTERNAL' }
+          : { directive: '[sim:fault=status:500]', status: 502, rpc: 'UNAVAILABLE' },
       ];
       for (const { directive, status, rpc } of cases) {
         for (const stream of [false, true]) {
@@ -88,7 +92,10 @@ describe('errors the SDK sees', () => {
       });
       const body = (await response.json()) as GoogleError;
       assert.equal(response.status, 503);
-      const row = await logRow(body.error.details[0]!.metadata.requestId);
+      const requestId = response.headers.get('x-request-id')!;
+      if (relayed) assert.equal(body.error.message, 'The model is overloaded. Please try again later.', "the provider's message");
+      else assert.equal(body.error.details[0]!.metadata.requestId, requestId);
+      const row = await logRow(requestId);
       assert.equal(row?.status, 503);
       assert.equal(row?.model, model);
     });
@@ -101,13 +108,13 @@ describe('errors the SDK sees', () => {
         });
         let text = '';
         let finish: string | undefined;
-        let responseId: string | undefined;
+        let requestId: string | undefined;
         await assert.rejects(
           (async () => {
             for await (const chunk of stream) {
               text += chunk.text ?? '';
               finish = chunk.candidates?.[0]?.finishReason ?? finish;
-              responseId = chunk.responseId;
+              requestId = chunk.sdkHttpResponse?.headers?.['x-request-id'];
             }
           })(),
           (error: unknown) => {
@@ -118,7 +125,8 @@ describe('errors the SDK sees', () => {
         );
         assert.equal(text, 'Simulated answer', 'the chunks before the failure arrived');
         assert.equal(finish, undefined, 'no fake finishReason');
-        const row = await logRow(responseId!);
+        assert.ok(requestId, 'the chunks carry the request id');
+        const row = await logRow(requestId);
         assert.ok(row && row.status >= 500, `logged as failed: ${row?.status}`);
         assert.equal(row.stream, true);
       });
@@ -248,8 +256,11 @@ describe("bad input, in Google's envelope", () => {
         [{ contents: [{ role: 'user', parts: [{ text: 7 }] }] }, 'contents[0].parts[0].text'],
         [{ ...valid, generationConfig: { temperature: 'hot' } }, 'generationConfig.temperature'],
         [{ ...valid, tools: [{ functionDeclarations: [{ description: 'no name' }] }] }, 'tools[0].functionDeclarations[0].name'],
-        [{ contents: [{ role: 'user', parts: [{ functionResponse: { name: 'f', response: {} } }] }] }, 'contents[0].parts[0].functionResponse.name'],
       ];
+      // Matching a function response to its call is part of translation: a Gemini model judges that itself.
+      if (path !== generate) {
+        cases.push([{ contents: [{ role: 'user', parts: [{ functionResponse: { name: 'f', response: {} } }] }] }, 'contents[0].parts[0].functionResponse.name']);
+      }
       for (const [body, field] of cases) {
         const { status, error } = await post(path, body);
         assert.equal(status, 400, field);
@@ -299,10 +310,42 @@ describe("bad input, in Google's envelope", () => {
     assert.equal(((await response.json()) as GoogleError).error.status, 'UNAUTHENTICATED');
   });
 
-  test('a built-in tool and an unsupported response type are refused by name', async () => {
-    const search = await post(generate, { ...valid, tools: [{ googleSearch: {} }] });
+  test('a built-in tool and an unsupported response type are refused by name (a translated model)', async () => {
+    const translated = '/v1beta/models/gpt-4o-mini:generateContent';
+    const search = await post(translated, { ...valid, tools: [{ googleSearch: {} }] });
+    assert.equal(search.status, 400);
     assert.equal(search.error.details[0]!.metadata.field, 'tools[0].googleSearch');
-    const mime = await post(generate, { ...valid, generationConfig: { responseMimeType: 'text/x.enum' } });
+    const mime = await post(translated, { ...valid, generationConfig: { responseMimeType: 'text/x.enum' } });
+    assert.equal(mime.status, 400);
     assert.equal(mime.error.details[0]!.metadata.field, 'generationConfig.responseMimeType');
+    assert.equal(gateway.simulator.stats().requests, 0, 'nothing reached a provider');
+  });
+
+  test('a Gemini model receives the body as written: built-in tools, other response types, unknown fields', async () => {
+    const sent = {
+      contents: [
+        { role: 'user', parts: [{ text: 'hi' }] },
+        { role: 'user', parts: [{ functionResponse: { name: 'f', response: {} } }] },
+      ],
+      tools: [{ googleSearch: {} }, { codeExecution: {} }],
+      generationConfig: { responseMimeType: 'text/x.enum', responseSchema: { type: 'STRING', enum: ['a', 'b'] }, someFutureKnob: 3 },
+      safetySettings: [{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_NONE' }],
+      cachedContent: 'cachedContents/abc',
+      aFieldNoOneKnows: { nested: [1, null] },
+    };
+    const response = await fetch(`${gateway.url}/v1beta/models/gemini/gemini-2.5-flash:generateContent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': gateway.adminKey },
+      body: JSON.stringify(sent),
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.match(((await response.json()) as { responseId: string }).responseId, /^sim/, "the provider's answer, relayed");
+    const upstream = gateway.simulator.lastRequest();
+    assert.equal(upstream?.family, 'gemini');
+    // The provider-qualified name became the upstream id in the path; the body is untouched.
+    assert.equal(upstream?.path, '/v1beta/models/gemini-2.5-flash:generateContent');
+    assert.deepEqual(upstream?.body, sent);
+    // The provider sees the gateway's credential, never the client's gateway key.
+    assert.equal(upstream?.headers['x-goog-api-key'], testKeys.gemini);
   });
 });

@@ -1,6 +1,7 @@
 // The official @google/genai SDK pointed at the gateway, served by a Gemini, an OpenAI, an Anthropic and the
-// sim model: each request translated to the model's provider (checked on what the simulator received),
-// each answer translated back, metered and logged.
+// sim model: each request translated to the model's provider (checked on what the simulator received) and
+// each answer translated back, except for the Gemini model, which gets the request and answers as written;
+// every call metered and logged.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FunctionCallingConfigMode, GoogleGenAI, Type, type Content, type FunctionDeclaration } from '@google/genai';
@@ -88,10 +89,11 @@ function upstreamToolResults(dialect: Dialect, body: Body): string[] {
         return typeof block.content === 'string' ? block.content : block.content.map((part: Body) => part.text).join('');
       });
   }
+  // A Gemini model receives the client's functionResponse parts unchanged: `response` is still `{output}`.
   return (body.contents as Body[])
     .flatMap((content) => content.parts as Body[])
     .filter((part) => part.functionResponse)
-    .map((part) => part.functionResponse.response.content as string);
+    .map((part) => part.functionResponse.response.output as string);
 }
 
 async function logRow(requestId: string) {
@@ -125,7 +127,9 @@ for (const family of families) {
       assert.equal(headers['x-tokens-prompt'], String(usage.promptTokenCount));
       assert.equal(headers['x-tokens-completion'], String(usage.candidatesTokenCount));
       assert.match(headers['x-cost'] ?? '', /^\d+(\.\d+)?$/);
-      assert.equal(response.responseId, headers['x-request-id']);
+      const requestId = headers['x-request-id']!;
+      if (family.dialect === 'gemini') assert.match(response.responseId ?? '', /^sim/, "a Gemini model's own responseId, relayed");
+      else assert.equal(response.responseId, requestId);
 
       const sent = upstreamBody();
       assert.deepEqual(upstreamConversation(family.dialect, sent), {
@@ -134,8 +138,13 @@ for (const family of families) {
       });
       const temperature = family.dialect === 'gemini' ? sent.generationConfig.temperature : sent.temperature;
       assert.equal(temperature, 0.3);
+      if (family.dialect === 'gemini') {
+        // The SDK's own body, not a translation (which would drop the system instruction's role).
+        assert.deepEqual(sent.systemInstruction, { parts: [{ text: 'You are terse.' }], role: 'user' });
+        assert.deepEqual(sent.generationConfig, { temperature: 0.3, maxOutputTokens: 200 });
+      }
 
-      const row = await logRow(response.responseId!);
+      const row = await logRow(requestId);
       assert.ok(row, 'a request-log row exists');
       assert.equal(row.status, 200);
       assert.equal(row.endpoint, 'chat');
@@ -154,18 +163,25 @@ for (const family of families) {
       let text = '';
       let chunks = 0;
       let last: Awaited<ReturnType<typeof stream.next>>['value'];
+      const responseIds = new Set<string | undefined>();
       for await (const chunk of stream) {
         chunks++;
         text += chunk.text ?? '';
         last = chunk;
+        responseIds.add(chunk.responseId);
       }
+      const requestId = last?.sdkHttpResponse?.headers?.['x-request-id'];
+      assert.ok(requestId, 'the stream carries the request id');
+      // One responseId for the whole stream: a Gemini model's own, else the gateway's request id.
+      assert.deepEqual([...responseIds], [family.dialect === 'gemini' ? last?.responseId : requestId]);
+      if (family.dialect === 'gemini') assert.match(last?.responseId ?? '', /^sim/);
       assert.ok(chunks > 2, `expected several chunks, got ${chunks}`);
       assert.equal(text, 'Simulated answer to: Stream a few words please');
       assert.equal(last?.candidates?.[0]?.finishReason, 'STOP');
       const usage = last?.usageMetadata;
       assert.ok(usage && usage.promptTokenCount! > 0 && usage.candidatesTokenCount! > 0);
 
-      const row = await logRow(last!.responseId!);
+      const row = await logRow(requestId);
       assert.equal(row?.status, 200);
       assert.equal(row?.stream, true);
       assert.equal(row?.promptTokens, usage.promptTokenCount);
@@ -182,8 +198,13 @@ for (const family of families) {
       assert.deepEqual(call?.args, { city: 'Paris' });
 
       const sentTools = upstreamBody().tools as Body[];
-      const schema = family.dialect === 'openai' ? sentTools[0]!.function.parameters : family.dialect === 'anthropic' ? sentTools[0]!.input_schema : sentTools[0]!.functionDeclarations[0].parameters;
-      assert.deepEqual(schema, { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }, 'OBJECT/STRING became JSON Schema');
+      if (family.dialect === 'gemini') {
+        // A Gemini model gets the declaration as the client wrote it, in Gemini's schema dialect.
+        assert.deepEqual(sentTools, [{ functionDeclarations: [getWeather] }]);
+      } else {
+        const schema = family.dialect === 'openai' ? sentTools[0]!.function.parameters : sentTools[0]!.input_schema;
+        assert.deepEqual(schema, { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }, 'OBJECT/STRING became JSON Schema');
+      }
 
       // The client replays the model's turn as it came, and answers by name.
       const second = await ai.models.generateContent({
@@ -216,7 +237,8 @@ for (const family of families) {
         ['get_time', { city: 'Paris' }],
       ]);
 
-      // A 2.x-style client that keeps only names: the gateway pairs the responses with the calls itself.
+      // A 2.x-style client that keeps only names: a Gemini model pairs them by name itself; for the others the
+      // gateway pairs the responses with the calls.
       const answer = await ai.models.generateContent({
         model: family.model,
         contents: [

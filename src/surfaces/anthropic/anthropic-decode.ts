@@ -170,15 +170,12 @@ function decodeTools(tools: ToolParam[], target: DecodeTarget): ToolDefinition[]
 }
 
 /**
- * Server tools (web search, code execution, …) run inside Anthropic's API: no other provider has them, and
- * the neutral form cannot carry them to an Anthropic model either, so they are refused by name.
+ * Server tools (web search, code execution, …) run inside Anthropic's API: no other provider has them, so a
+ * translated request refuses them by name (a Claude model takes the same-dialect path and keeps them).
  */
 function serverToolsError(server: ToolParam[], tools: ToolParam[], target: DecodeTarget): GatewayError {
   const names = server.map((tool) => `'${tool.name}' (${tool.type})`).join(', ');
-  const reason =
-    target.provider === 'anthropic'
-      ? 'this request is translated on its way to the model, and server tools do not survive translation'
-      : `only Anthropic models run them, and this model is served by '${target.provider}'`;
+  const reason = `only Anthropic models run them, and this model is served by '${target.provider}'`;
   const field = `tools.${tools.indexOf(server[0]!)}`;
   return new GatewayError('invalid_request', `${field}: server tools ${names} are not supported: ${reason}.`, {
     param: field,
