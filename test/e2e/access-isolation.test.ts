@@ -174,7 +174,7 @@ const listings: Record<string, (org: Org) => string[]> = {
 };
 
 /** Not owned by any organization: the model catalogue is the same for everyone. */
-const sharedRoutes = new Set(['GET /v1/models', 'GET /v1/models/*', 'GET /ai/models']);
+const sharedRoutes = new Set(['GET /v1/models', 'GET /v1/models/*', 'GET /ai/models', 'GET /v1beta/models', 'GET /v1beta/models/*']);
 
 const paramsOf = (path: string) => path.split('/').filter((segment) => segment.startsWith(':')).map((segment) => segment.slice(1));
 const hasParameter = (endpoint: Endpoint) => endpoint.path.includes('/:') || endpoint.path.includes('*');

@@ -48,7 +48,7 @@ export function nativePrefixOf(path: string): string | undefined {
 export function envelopeOf(method: string, path: string): Envelope {
   const bare = path.split('?')[0]!;
   if (bare === '/v1/messages' || bare.startsWith('/v1/messages/')) return 'anthropic';
-  if (bare.startsWith('/v1beta/models/')) return 'google';
+  if (bare === '/v1beta/models' || bare.startsWith('/v1beta/models/')) return 'google';
   if (bare.startsWith('/v1/models/') && method !== 'GET') return 'google';
   if (bare.startsWith('/v1/')) return 'openai';
   if (bare.startsWith('/ai/')) return 'simple';
@@ -69,7 +69,7 @@ const dummyIds: Record<string, string> = {
 
 /** What a wildcard stands for: a catalogue model, a Gemini model and method, a provider's model list. */
 function wildcardValue(endpoint: Endpoint): string {
-  if (endpoint.name === 'GET /v1/models/*') return 'gpt-4o-mini';
+  if (endpoint.name === 'GET /v1/models/*' || endpoint.name === 'GET /v1beta/models/*') return 'gpt-4o-mini';
   if (endpoint.name === 'POST /v1/models/*' || endpoint.name === 'POST /v1beta/models/*') return 'gemini-2.5-flash:generateContent';
   const prefix = nativePrefixOf(endpoint.path);
   if (prefix !== undefined && endpoint.path === `/${prefix}/*`) {

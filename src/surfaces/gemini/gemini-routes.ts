@@ -7,6 +7,7 @@ import type { ModelCallDeps } from '../../pipeline/model-call.js';
 import { parseTarget } from './gemini-call.js';
 import { renderGeminiError } from './gemini-error-envelope.js';
 import { handleCountTokens, handleEmbedContent, handleGenerateContent } from './gemini-handlers.js';
+import { handleGetGeminiModel, handleListGeminiModels } from './gemini-models.js';
 
 export { renderGeminiError };
 
@@ -30,6 +31,18 @@ export function geminiRoutes(deps: ModelCallDeps): Route[] {
       }
     },
   });
-  // `GET /v1/models/*` is the OpenAI surface's; POST on the same path is free.
-  return [route('/v1beta/models/*'), route('/v1/models/*')];
+  const list = (path: string, handler: Route['handler']): Route => ({
+    method: 'GET',
+    path,
+    access: { scope: 'generator', domain: 'models' },
+    renderError: renderGeminiError,
+    handler,
+  });
+  // `GET /v1/models…` is the OpenAI surface's; POST on the same path is free.
+  return [
+    route('/v1beta/models/*'),
+    route('/v1/models/*'),
+    list('/v1beta/models', (exchange) => handleListGeminiModels(deps.directory, exchange)),
+    list('/v1beta/models/*', (exchange) => handleGetGeminiModel(deps.directory, exchange)),
+  ];
 }
