@@ -1,5 +1,6 @@
 // The neutral form → simple-surface response bodies (JSON). Streams are in simple-stream-encoder.ts.
-import type { ChatChoice, ChatResult, EmbedResult, FinishReason, Usage } from '../../core/chat.js';
+import type { ChatChoice, ChatResult, EmbedResult, Usage } from '../../core/chat.js';
+import { encodeFinishReason } from '../openai/openai-encode.js';
 
 export function encodeUsage(usage: Usage) {
   return {
@@ -9,17 +10,8 @@ export function encodeUsage(usage: Usage) {
   };
 }
 
-/** The four finish reasons clients know; `error` and `other` have no name of their own and read as `stop`. */
-export function encodeFinishReason(reason: FinishReason): 'stop' | 'length' | 'tool_calls' | 'content_filter' {
-  switch (reason.unified) {
-    case 'length':
-    case 'tool_calls':
-    case 'content_filter':
-      return reason.unified;
-    default:
-      return 'stop';
-  }
-}
+/** The four finish reasons clients know (the OpenAI names the simple surface shares); `error` and `other` read as `stop`. */
+export { encodeFinishReason };
 
 /** `tool_calls` in OpenAI's tool format, so an answer can be sent back as history unchanged. */
 export function encodeToolCalls(choice: ChatChoice) {
