@@ -1,0 +1,92 @@
+// One conformance suite for the limiter, run on memory and on Redis over a real connection.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Limiter, WindowCharge } from '../../src/state/limiter.js';
+import { createMemoryLimiter } from '../../src/state/memory/memory-limiter.js';
+import { createRedisLimiter } from '../../src/state/redis/redis-limiter.js';
+import { redisTestConnection, type RedisTestConnection } from '../helpers/redis.js';
+
+const redisCheck = await redisTestConnection();
+if (!('skip' in redisCheck)) await redisCheck.close();
+
+type Backend = { name: string; skip: string | false; open(): Promise<{ limiter: Limiter; close(): Promise<void> }> };
+
+const backends: Backend[] = [
+  { name: 'memory', skip: false, open: async () => ({ limiter: createMemoryLimiter(), close: async () => undefined }) },
+  {
+    name: 'Redis',
+    skip: 'skip' in redisCheck ? redisCheck.skip : false,
+    async open() {
+      const connection = (await redisTestConnection()) as RedisTestConnection;
+      return { limiter: createRedisLimiter(connection.redis, { prefix: connection.prefix }), close: connection.close };
+    },
+  },
+];
+
+// Redis expires counters on its own clock, so the windows are placed around the real time.
+const now = Date.now();
+const minuteEnd = now + 60_000;
+const hourEnd = now + 3_600_000;
+const charge = (counter: string, limit: number, amount = 1, resetAt = minuteEnd): WindowCharge => ({ counter, limit, amount, resetAt });
+
+for (const backend of backends) {
+  describe(`limiter on ${backend.name}`, { skip: backend.skip }, () => {
+    let limiter: Limiter;
+    let close: () => Promise<void>;
+    before(async () => {
+      ({ limiter, close } = await backend.open());
+    });
+    after(async () => {
+      await close();
+    });
+
+    test('admits up to the limit, then refuses, naming the window and what is left', async () => {
+      for (let index = 0; index < 3; index++) {
+        const result = await limiter.consume([charge('a:rpm', 3)], now);
+        assert.equal(result.allowed, true);
+        assert.equal(result.windows[0]!.remaining, 2 - index);
+      }
+      const refused = await limiter.consume([charge('a:rpm', 3)], now);
+      assert.equal(refused.allowed, false);
+      assert.ok(!refused.allowed && refused.blocked.counter === 'a:rpm');
+      assert.equal(refused.windows[0]!.used, 3);
+    });
+
+    test('several windows at once: all or nothing', async () => {
+      assert.equal((await limiter.consume([charge('b:rpm', 10), charge('b:rph', 2, 1, hourEnd)], now)).allowed, true);
+      assert.equal((await limiter.consume([charge('b:rpm', 10), charge('b:rph', 2, 1, hourEnd)], now)).allowed, true);
+      const refused = await limiter.consume([charge('b:rpm', 10), charge('b:rph', 2, 1, hourEnd)], now);
+      assert.equal(refused.allowed, false);
+      assert.ok(!refused.allowed && refused.blocked.counter === 'b:rph');
+      // The per-minute window was not charged by the refused request.
+      const minute = await limiter.consume([charge('b:rpm', 10, 0)], now);
+      assert.equal(minute.windows[0]!.used, 2);
+    });
+
+    test('an amount larger than one (tokens) and a settle that releases the unused part', async () => {
+      assert.equal((await limiter.consume([charge('c:tpm', 1000, 800)], now)).allowed, true);
+      assert.equal((await limiter.consume([charge('c:tpm', 1000, 300)], now)).allowed, false);
+      await limiter.adjust('c:tpm', -500, minuteEnd, now);
+      const after = await limiter.consume([charge('c:tpm', 1000, 300)], now);
+      assert.equal(after.allowed, true);
+      assert.equal(after.windows[0]!.used, 600);
+      await limiter.adjust('c:tpm', -10_000, minuteEnd, now);
+      assert.equal((await limiter.consume([charge('c:tpm', 1000, 0)], now)).windows[0]!.used, 0, 'never below zero');
+    });
+
+    test('concurrent consumers never admit more than the limit', async () => {
+      const results = await Promise.all(Array.from({ length: 50 }, () => limiter.consume([charge('d:rpm', 17)], now)));
+      assert.equal(results.filter((result) => result.allowed).length, 17);
+    });
+
+    test('counters are separate and end with their window', async () => {
+      assert.equal((await limiter.consume([charge('e:rpm', 1)], now)).allowed, true);
+      assert.equal((await limiter.consume([charge('f:rpm', 1)], now)).allowed, true);
+      assert.equal((await limiter.consume([charge('e:rpm', 1)], now)).allowed, false);
+      if (backend.name === 'memory') {
+        // The next window is a new counter name in practice; an expired one also starts from zero.
+        assert.equal((await limiter.consume([charge('e:rpm', 1)], minuteEnd + 1)).allowed, true);
+      }
+    });
+  });
+}
