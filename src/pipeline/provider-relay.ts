@@ -161,6 +161,12 @@ export async function relayToProvider(exchange: Exchange, relay: ProviderRelay):
     let finished: boolean;
     try {
       finished = await relayBody(exchange, upstream, provider, tap, () => meter.markFirstToken());
+      if (finished && tap?.providerError() === true) {
+        // The provider's own error event reached the client already: meter the failure, add nothing.
+        meter.failed(new GatewayError('upstream_error', `Provider '${provider}' ended its stream with an error.`, { provider }), tap.end());
+        exchange.response.end();
+        return;
+      }
       // A stream that stopped without its terminal event was cut off, though the connection closed cleanly.
       if (finished && tap?.complete() === false) {
         throw new GatewayError('upstream_error', `Provider '${provider}' broke off its answer before the end.`, { provider });

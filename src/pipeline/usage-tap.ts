@@ -12,6 +12,8 @@ export type UsageTap = {
   end(): Usage | undefined;
   /** Whether a stream reached its terminal event (Anthropic `message_stop`, a Gemini `finishReason`). */
   complete(): boolean;
+  /** Whether the provider ended the stream with its own error event (relayed already: nothing to add). */
+  providerError(): boolean;
 };
 
 export function usageTap(dialect: 'anthropic' | 'gemini', contentType: string | undefined): UsageTap {
@@ -40,6 +42,7 @@ function jsonTap(read: (body: unknown) => Usage | undefined): UsageTap {
   return {
     feed: (chunk) => void chunks.push(chunk),
     complete: () => true,
+    providerError: () => false,
     end() {
       try {
         return read(JSON.parse(Buffer.concat(chunks).toString('utf8')));
@@ -68,8 +71,10 @@ function anthropicStreamTap(): UsageTap {
   const counters = emptyAnthropicUsageCounters();
   let seen = false;
   let stopped = false;
+  let failed = false;
   const { parser, decoder } = sseTap((data) => {
     if (data.type === 'message_stop') stopped = true;
+    if (data.type === 'error') failed = true;
     if (data.type === 'message_start' && isObject(data.message) && isObject(data.message.usage)) {
       updateAnthropicUsage(counters, data.message.usage as never);
       seen = true;
@@ -82,13 +87,16 @@ function anthropicStreamTap(): UsageTap {
     feed: (chunk) => parser.feed(decoder.decode(chunk, { stream: true })),
     end: () => (seen ? toNeutralUsage(counters) : undefined),
     complete: () => stopped,
+    providerError: () => failed,
   };
 }
 
 function geminiStreamTap(): UsageTap {
   let usage: Usage | undefined;
   let finished = false;
+  let failed = false;
   const { parser, decoder } = sseTap((data) => {
+    if (isObject(data.error)) failed = true;
     if (isObject(data.usageMetadata)) usage = geminiUsage(data.usageMetadata as never);
     const candidates = Array.isArray(data.candidates) ? data.candidates : [];
     if (candidates.some((candidate) => isObject(candidate) && typeof candidate.finishReason === 'string')) finished = true;
@@ -97,5 +105,6 @@ function geminiStreamTap(): UsageTap {
     feed: (chunk) => parser.feed(decoder.decode(chunk, { stream: true })),
     end: () => usage,
     complete: () => finished,
+    providerError: () => failed,
   };
 }

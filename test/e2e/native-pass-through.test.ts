@@ -199,6 +199,19 @@ describe('Anthropic under /anthropic', () => {
     assert.ok(row.promptTokens > 0 && row.completionTokens > 0);
   });
 
+  test('a stream the provider ends with its own error event: relayed once, metered as failed', async () => {
+    const response = await fetch(`${gateway.url}/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': gateway.adminKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'one two three four [sim:fault=stream-error:2]' }] }),
+    });
+    const text = await response.text();
+    assert.equal(text.match(/event: error/g)?.length, 1, text);
+    assert.doesNotMatch(text, /message_stop/);
+    const row = await rowFor(response.headers.get('x-request-id'));
+    assert.notEqual(row.errorCode, null);
+  });
+
   test('count_tokens and an unknown anthropic-version pass through', async () => {
     const before = gateway.simulator.requests().length;
     const response = await fetch(`${gateway.url}/anthropic/v1/messages/count_tokens`, {
