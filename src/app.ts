@@ -13,9 +13,13 @@ import { createAuthenticator, type Authenticator } from './identity/authenticato
 import { createCredentialVault } from './identity/credential-vault.js';
 import type { IdentityDeps } from './identity/identity-deps.js';
 import { createWindowLimiter } from './identity/window-limiter.js';
+import { defaultPlans } from './limits/plans.js';
+import { createRequestLimits } from './limits/request-limits.js';
 import type { Logger } from './observability/logger.js';
 import { createModelDirectory, type ModelDirectory } from './pipeline/model-directory.js';
 import { createProviders, providerIds, type ProviderSet } from './providers/registry.js';
+import type { Limiter } from './state/limiter.js';
+import { createMemoryLimiter } from './state/memory/memory-limiter.js';
 import type { Store } from './store/types.js';
 import { healthRoute } from './surfaces/health.js';
 import { anthropicRoutes, renderAnthropicError } from './surfaces/anthropic/anthropic-routes.js';
@@ -31,6 +35,8 @@ export type AppPorts = {
   logger: Logger;
   /** 32 bytes: seals provider credentials; the token and BYOK-hash keys are derived from it. */
   masterKey: Buffer;
+  /** Limit counters; absent: in this process's memory. */
+  limiter?: Limiter;
 };
 
 export type App = {
@@ -57,7 +63,12 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
   const meter = { requestLog: ports.store.requestLog, logger: ports.logger, logRequests: config.logging.requests };
   const identity = createIdentity(config, ports);
   const { authenticator, vault } = identity;
-  const modelDeps = { directory, vault, meter, bodyLimit: config.server.bodyLimit, connectionFor: providers.connectionFor };
+  const limits = createRequestLimits({
+    limiter: ports.limiter ?? createMemoryLimiter(),
+    plans: { ...defaultPlans, ...config.limits.plans },
+    defaultPlan: knownPlan(config),
+  });
+  const modelDeps = { directory, vault, meter, bodyLimit: config.server.bodyLimit, connectionFor: providers.connectionFor, limits };
   const routes: Route[] = [
     healthRoute(config.server.environment),
     ...openAIRoutes(modelDeps),
@@ -125,6 +136,14 @@ function createIdentity(config: Readonly<Config>, ports: AppPorts): IdentityDeps
     now: () => new Date(),
     knownProviders: providerIds.filter((id) => id !== 'sim'),
   };
+}
+
+function knownPlan(config: Readonly<Config>): string | undefined {
+  const name = config.limits.defaultPlan;
+  if (name === null) return undefined;
+  const known = [...Object.keys(defaultPlans), ...Object.keys(config.limits.plans)];
+  if (!known.includes(name)) throw new Error(`limits.defaultPlan '${name}' is not a plan; plans: ${known.join(', ')}.`);
+  return name;
 }
 
 /** A path no route matches is answered in the envelope its surface's clients read. */

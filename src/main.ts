@@ -35,7 +35,9 @@ async function main(): Promise<void> {
   const { store, masterKey } = await openGatewayState(config, logger);
   if (masterKey.source === 'generated') logger.warn({ path: masterKey.path }, 'generated a new master key; back this file up');
   const bootstrap = await bootstrapOperator(store.access, config.auth.admin);
-  const app = createApp(config, { store, logger, masterKey: masterKey.key });
+  const redis = await maybeConnectRedis(config);
+  const limiter = redis === undefined ? undefined : (await import('./state/redis/redis-limiter.js')).createRedisLimiter(redis);
+  const app = createApp(config, { store, logger, masterKey: masterKey.key, ...(limiter === undefined ? {} : { limiter }) });
   const { url } = await app.listen();
   printBanner(config, url, store.dialect, simulator !== undefined, [...app.providers.adapters.keys()], bootstrap);
 
@@ -47,12 +49,30 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 30_000).unref();
     await app.close();
     await store.close();
+    redis?.disconnect();
     await simulator?.close();
     clearTimeout(force);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** With `limits.backend: redis`, one connection shared by the limit counters; fails the start when unreachable. */
+async function maybeConnectRedis(config: Readonly<Config>) {
+  if (config.limits.backend !== 'redis') return undefined;
+  const url = config.limits.redisUrl;
+  if (url === undefined) throw new ConfigError('limits.backend is redis but limits.redisUrl (or REDIS_URL) is not set.');
+  // Loaded only when used: a single-process gateway does not carry the Redis client.
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(`Cannot reach Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')}: ${(error as Error).message}`);
+  }
+  return redis;
 }
 
 /** The simulator serves as provider `sim` when asked to, or (auto) when no real provider has a credential. */
@@ -121,7 +141,7 @@ if (command !== undefined && (cliCommands as readonly string[]).includes(command
   process.exit(2);
 } else {
   main().catch((error: unknown) => {
-    if (error instanceof MasterKeyError) {
+    if (error instanceof MasterKeyError || error instanceof ConfigError) {
       process.stderr.write(`switchyard: ${error.message}\n`);
       process.exit(2);
     }

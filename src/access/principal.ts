@@ -1,4 +1,5 @@
 // Who is calling: the result of authentication, carried by every non-public request.
+import type { Limits } from '../limits/plans.js';
 import type { DomainGrant, Scope } from './scopes.js';
 
 export type Principal = {
@@ -10,6 +11,8 @@ export type Principal = {
   domains: DomainGrant;
   apiKeyId: string | null;
   userId: string | null;
+  /** An API key's own limits (narrowing its organization's plan). */
+  limits?: Limits;
   /** Names the credential in messages, e.g. `API key 'ci' (sy_AbCde…wxyz)`; never the secret. */
   label: string;
   /** The provider key the client brought (X-Provider-Key, or the bearer itself when anonymous). Forwarded, never stored. */

@@ -94,6 +94,11 @@ function applyEnv(tree: Tree, env: Env): void {
   if (env.DATABASE_URL) set(['database', 'url'], env.DATABASE_URL);
   if (env.LOG_LEVEL) set(['logging', 'level'], env.LOG_LEVEL);
   if (env.SWITCHYARD_TRUST_PROXY) set(['server', 'trustProxy'], env.SWITCHYARD_TRUST_PROXY === 'true' || env.SWITCHYARD_TRUST_PROXY === '1');
+  if (env.REDIS_URL) {
+    set(['limits', 'redisUrl'], env.REDIS_URL);
+    set(['limits', 'backend'], 'redis');
+  }
+  if (env.SWITCHYARD_DEFAULT_PLAN) set(['limits', 'defaultPlan'], env.SWITCHYARD_DEFAULT_PLAN);
   if (env.SWITCHYARD_MASTER_KEY) set(['auth', 'masterKey'], env.SWITCHYARD_MASTER_KEY);
   if (env.SWITCHYARD_MASTER_KEY_FILE) set(['auth', 'masterKeyFile'], env.SWITCHYARD_MASTER_KEY_FILE);
   if (env.SWITCHYARD_ADMIN_EMAIL) set(['auth', 'admin', 'email'], env.SWITCHYARD_ADMIN_EMAIL);

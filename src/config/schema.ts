@@ -50,6 +50,33 @@ export const configSchema = z.strictObject({
       trustProxy: z.boolean().default(false),
     })
     .prefault({}),
+  limits: z
+    .strictObject({
+      /** Where counters live: this process (`memory`) or Redis, shared by every replica (`redis`, with `redisUrl`). */
+      backend: z.enum(['memory', 'redis']).default('memory'),
+      redisUrl: z.string().min(1).optional(),
+      /** The plan of every organization without one of its own; null: no plan limits. */
+      defaultPlan: z.string().min(1).nullable().default(null),
+      /** Plans by name, over the shipped ones (free, starter, pro, scale). */
+      plans: z
+        .record(
+          z.string().min(1),
+          z.strictObject({
+            requestsPerMinute: z.number().int().positive().optional(),
+            requestsPerHour: z.number().int().positive().optional(),
+            requestsPerMonth: z.number().int().positive().optional(),
+            tokensPerMinute: z.number().int().positive().optional(),
+            tokensPerHour: z.number().int().positive().optional(),
+            tokensPerMonth: z.number().int().positive().optional(),
+            concurrentRequests: z.number().int().positive().optional(),
+            spendPerDayMicroUsd: z.number().int().positive().optional(),
+            spendPerMonthMicroUsd: z.number().int().positive().optional(),
+            allowOverage: z.boolean().default(false),
+          }),
+        )
+        .default({}),
+    })
+    .prefault({}),
   auth: z
     .strictObject({
       /**

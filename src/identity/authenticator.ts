@@ -8,6 +8,7 @@ import type { Principal } from '../access/principal.js';
 import { grantsDomain, scopeAtLeast, type Domain, type Scope } from '../access/scopes.js';
 import { looksLikeJwt, TokenError, type TokenIssuer } from '../access/tokens.js';
 import { GatewayError } from '../core/errors.js';
+import { keyLimits } from '../limits/plans.js';
 import type { Authorizer, Exchange, RouteAccess } from '../http/server.js';
 import type { AccessStore, ApiKeyRecord, User } from '../store/types.js';
 import type { WindowLimiter } from './window-limiter.js';
@@ -220,6 +221,7 @@ function keyPrincipal(record: ApiKeyRecord): Principal {
     apiKeyId: record.id,
     userId: null,
     label: `API key '${record.name}' (${record.prefix}…${record.lastFour})`,
+    ...(record.limits === null ? {} : { limits: keyLimits(record.limits) }),
   };
 }
 

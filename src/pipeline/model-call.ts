@@ -4,6 +4,7 @@ import type { Capability } from '../core/catalogue.js';
 import { toGatewayError } from '../core/errors.js';
 import type { Exchange } from '../http/server.js';
 import type { CredentialVault } from '../identity/credential-vault.js';
+import type { RequestLimits } from '../limits/request-limits.js';
 import type { ProviderConnection } from '../providers/registry.js';
 import type { CallContext } from '../providers/spec.js';
 import type { RequestLogEntry } from '../store/types.js';
@@ -18,6 +19,8 @@ export type ModelCallDeps = {
   bodyLimit: number;
   /** How to reach a provider directly, for the same-dialect fast path of the front doors. */
   connectionFor?: (provider: string) => ProviderConnection | undefined;
+  /** Request limits of keys and organizations; absent: none. */
+  limits?: RequestLimits;
 };
 
 export type ModelCall = {
@@ -32,6 +35,7 @@ export async function startModelCall(
   exchange: Exchange,
   request: { model: string; capability: Capability; endpoint: RequestLogEntry['endpoint']; stream: boolean },
 ): Promise<ModelCall> {
+  await applyLimits(deps.limits, exchange);
   const { route, apiKey, source } = await routeWithCredential(
     deps.directory,
     deps.vault,
@@ -52,6 +56,14 @@ export async function startModelCall(
   const context: CallContext = { requestId: exchange.requestId, signal: exchange.signal };
   if (apiKey !== undefined) context.apiKey = apiKey;
   return { route, meter, context, credential: source };
+}
+
+/** Counts the call against its key's and organization's limits; the X-RateLimit-/X-Quota- headers go out either way. */
+export async function applyLimits(limits: RequestLimits | undefined, exchange: Exchange): Promise<void> {
+  if (limits === undefined) return;
+  const admission = await limits.admit(exchange.principal);
+  for (const [name, value] of Object.entries(admission.headers)) exchange.response.setHeader(name, value);
+  if (admission.refusal !== undefined) throw admission.refusal;
 }
 
 /**

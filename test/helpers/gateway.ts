@@ -11,6 +11,7 @@ import { bootstrapOperator } from '../../src/identity/bootstrap.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator/simulator.js';
 import { openStore } from '../../src/store/open-store.js';
+import type { Limiter } from '../../src/state/limiter.js';
 import type { Store } from '../../src/store/types.js';
 
 export type TestGateway = {
@@ -37,6 +38,8 @@ export type TestGatewayOptions = {
   /** Extra config merged over the defaults below (`providers` merged provider by provider); a function receives the simulator's URL. */
   config?: Record<string, unknown> | ((simulatorUrl: string) => Record<string, unknown>);
   masterKey?: Buffer;
+  /** Limit counters (e.g. on Redis); default: in memory. */
+  limiter?: Limiter;
 };
 
 export const testKeys = { openai: 'sk-test-openai', anthropic: 'test-anthropic-key', gemini: 'test-gemini-key' };
@@ -72,7 +75,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const bootstrap = await bootstrapOperator(store.access, admin);
   if (!bootstrap.created) throw new Error('test gateway: the store was not empty');
   const masterKey = options.masterKey ?? randomBytes(32);
-  const app = createApp(config, { store, logger, masterKey });
+  const app = createApp(config, { store, logger, masterKey, ...(options.limiter ? { limiter: options.limiter } : {}) });
   const { url } = await app.listen(0, '127.0.0.1');
   return {
     url,

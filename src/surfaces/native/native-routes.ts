@@ -7,7 +7,9 @@ import { GatewayError, toGatewayError } from '../../core/errors.js';
 import { parseJsonObject, readBody } from '../../http/body.js';
 import type { Exchange, Route } from '../../http/server.js';
 import type { CredentialVault } from '../../identity/credential-vault.js';
+import type { RequestLimits } from '../../limits/request-limits.js';
 import { CallMeter, type MeterPorts } from '../../pipeline/call-meter.js';
+import { applyLimits } from '../../pipeline/model-call.js';
 import type { ModelDirectory } from '../../pipeline/model-directory.js';
 import { providerDialect, type ProviderConnection, type ProviderSet } from '../../providers/registry.js';
 import type { CallContext } from '../../providers/spec.js';
@@ -26,6 +28,7 @@ export type NativeDeps = {
   vault: CredentialVault;
   meter: MeterPorts;
   bodyLimit: number;
+  limits?: RequestLimits;
 };
 
 const methods: HTTPMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -69,6 +72,7 @@ async function handleNative(deps: NativeDeps, exchange: Exchange, provider: stri
   const { apiKey, byok } = await credentialFor(deps, exchange, connection);
   const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(request, deps.bodyLimit);
   const metered = meteredCall(connection.dialect, method, target);
+  if (metered !== undefined) await applyLimits(deps.limits, exchange);
 
   if (metered !== undefined && connection.dialect === 'openai') {
     return forwardOpenAI(deps, exchange, connection, target, body, metered, apiKey, byok);
