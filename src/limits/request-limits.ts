@@ -28,48 +28,56 @@ const dimensions: Array<[keyof Limits, WindowKind]> = [
 /** Past this, a plan that allows overage still admits (the overage is billable); the counter keeps counting. */
 const unbounded = Number.MAX_SAFE_INTEGER;
 
-export type RequestLimits = { admit(principal: Principal | undefined): Promise<Admission> };
+/** Synchronous (and allocation-free) when nothing limits the caller: the common case on the hot path. */
+export type RequestLimits = { admit(principal: Principal | undefined): Admission | Promise<Admission> };
+
+const unlimited: Admission = Object.freeze({ headers: Object.freeze({}) as Record<string, string> });
 
 export function createRequestLimits(options: RequestLimitsOptions): RequestLimits {
   const now = options.now ?? Date.now;
   const defaultPlan = options.defaultPlan === undefined ? undefined : options.plans[options.defaultPlan];
   return {
-    async admit(principal) {
-      if (principal === undefined || principal.organizationId === null) return { headers: {} };
-      const at = now();
-      const charges: Charge[] = [];
-      const add = (owner: string, limits: Limits | undefined, allowOverage: boolean) => {
-        for (const [name, kind] of dimensions) {
-          const limit = limits?.[name];
-          if (limit === undefined) continue;
-          const window = windowAt(kind, at);
-          charges.push({
-            counter: `${owner}:requests:${window.id}`,
-            limit: kind === 'month' && allowOverage ? unbounded : limit,
-            amount: 1,
-            resetAt: window.end,
-            kind,
-            shown: limit,
-          });
-        }
-      };
-      add(`org:${principal.organizationId}`, defaultPlan, defaultPlan?.allowOverage === true);
-      if (principal.apiKeyId !== null) add(`key:${principal.apiKeyId}`, principal.limits, false);
-      if (charges.length === 0) return { headers: {} };
-      const result = await options.limiter.consume(charges, at);
-      const headers = describe(result.windows, charges);
-      if (!result.allowed) {
-        const retryAfter = secondsLeft(windowAt(charges[result.windows.indexOf(result.blocked)]!.kind, at), at);
-        const refusal = new GatewayError(
-          'rate_limited',
-          `Rate limit exceeded: ${describeLimit(result.blocked, charges)}. Retry after ${retryAfter} seconds.`,
-          { retryAfter, publicCode: 'rate_limit_exceeded' },
-        );
-        return { headers, refusal };
-      }
-      return { headers };
+    admit(principal) {
+      if (principal === undefined || principal.organizationId === null) return unlimited;
+      if (defaultPlan === undefined && principal.limits === undefined) return unlimited;
+      return consume(principal as Principal & { organizationId: string });
     },
   };
+
+  async function consume(principal: Principal & { organizationId: string }): Promise<Admission> {
+    const at = now();
+    const charges: Charge[] = [];
+    const add = (owner: string, limits: Limits | undefined, allowOverage: boolean) => {
+      for (const [name, kind] of dimensions) {
+        const limit = limits?.[name];
+        if (limit === undefined) continue;
+        const window = windowAt(kind, at);
+        charges.push({
+          counter: `${owner}:requests:${window.id}`,
+          limit: kind === 'month' && allowOverage ? unbounded : limit,
+          amount: 1,
+          resetAt: window.end,
+          kind,
+          shown: limit,
+        });
+      }
+    };
+    add(`org:${principal.organizationId}`, defaultPlan, defaultPlan?.allowOverage === true);
+    if (principal.apiKeyId !== null) add(`key:${principal.apiKeyId}`, principal.limits, false);
+    if (charges.length === 0) return unlimited;
+    const result = await options.limiter.consume(charges, at);
+    const headers = describe(result.windows, charges);
+    if (!result.allowed) {
+      const retryAfter = secondsLeft(windowAt(charges[result.windows.indexOf(result.blocked)]!.kind, at), at);
+      const refusal = new GatewayError(
+        'rate_limited',
+        `Rate limit exceeded: ${describeLimit(result.blocked, charges)}. Retry after ${retryAfter} seconds.`,
+        { retryAfter, publicCode: 'rate_limit_exceeded' },
+      );
+      return { headers, refusal };
+    }
+    return { headers };
+  }
 }
 
 type Charge = WindowCharge & { kind: WindowKind; /** The limit to show (a plan allowing overage is charged without one). */ shown: number };

@@ -4,7 +4,7 @@ import type { Capability } from '../core/catalogue.js';
 import { toGatewayError } from '../core/errors.js';
 import type { Exchange } from '../http/server.js';
 import type { CredentialVault } from '../identity/credential-vault.js';
-import type { RequestLimits } from '../limits/request-limits.js';
+import type { Admission, RequestLimits } from '../limits/request-limits.js';
 import type { ProviderConnection } from '../providers/registry.js';
 import type { CallContext } from '../providers/spec.js';
 import type { RequestLogEntry } from '../store/types.js';
@@ -59,10 +59,15 @@ export async function startModelCall(
 }
 
 /** Counts the call against its key's and organization's limits; the X-RateLimit-/X-Quota- headers go out either way. */
-export async function applyLimits(limits: RequestLimits | undefined, exchange: Exchange): Promise<void> {
+export function applyLimits(limits: RequestLimits | undefined, exchange: Exchange): void | Promise<void> {
   if (limits === undefined) return;
-  const admission = await limits.admit(exchange.principal);
-  for (const [name, value] of Object.entries(admission.headers)) exchange.response.setHeader(name, value);
+  const pending = limits.admit(exchange.principal);
+  if (pending instanceof Promise) return pending.then((admission) => answerAdmission(exchange, admission));
+  answerAdmission(exchange, pending);
+}
+
+function answerAdmission(exchange: Exchange, admission: Admission): void {
+  for (const name in admission.headers) exchange.response.setHeader(name, admission.headers[name]!);
   if (admission.refusal !== undefined) throw admission.refusal;
 }
 
