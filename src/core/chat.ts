@@ -94,6 +94,8 @@ export type CompletionRequest = {
 export type Usage = {
   input: { total: number; cacheRead: number; cacheWrite: number };
   output: { total: number; reasoning: number };
+  /** Set when the provider reported nothing and the gateway counted the tokens itself. */
+  estimated?: boolean;
 };
 
 export const emptyUsage = (): Usage => ({

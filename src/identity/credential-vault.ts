@@ -8,8 +8,8 @@ import type { AccessStore } from '../store/types.js';
 
 export type OrganizationCredentials = {
   has(provider: string): boolean;
-  /** The next key for `provider` (round-robin over the organization's credentials), or undefined. */
-  next(provider: string): string | undefined;
+  /** The next credential for `provider` (round-robin over the organization's credentials), or undefined. */
+  next(provider: string): StoredKey | undefined;
 };
 
 export type CredentialVault = {
@@ -17,6 +17,9 @@ export type CredentialVault = {
   load(organizationId: string): OrganizationCredentials | Promise<OrganizationCredentials>;
   forget(organizationId: string): void;
 };
+
+/** An opened credential: its id (recorded in the ledger) and the key itself. */
+export type StoredKey = { id: string; key: string };
 
 type Loaded = OrganizationCredentials & { fetchedAt: number };
 
@@ -36,13 +39,13 @@ export function createCredentialVault(options: {
 
   async function fetch(organizationId: string): Promise<Loaded> {
     const records = await options.store.listProviderCredentials(organizationId);
-    const byProvider = new Map<string, string[]>();
+    const byProvider = new Map<string, StoredKey[]>();
     const broken = new Map<string, string>();
     for (const record of records) {
       try {
         const key = options.box.open(record.sealedKey, credentialContext(organizationId, record.id));
         const list = byProvider.get(record.provider) ?? [];
-        list.push(key);
+        list.push({ id: record.id, key });
         byProvider.set(record.provider, list);
       } catch (error) {
         if (!(error instanceof SecretBoxError)) throw error;

@@ -8,7 +8,8 @@ import type { ModelDirectory, Route } from './model-directory.js';
 
 export type CredentialSource = 'server' | 'organization' | 'byok';
 
-export type RoutedCall = { route: Route; apiKey: string | undefined; source: CredentialSource };
+/** `credential` names what served the call in the ledger: `server`, `byok` or the stored credential's id. */
+export type RoutedCall = { route: Route; apiKey: string | undefined; source: CredentialSource; credential: string };
 
 const none: OrganizationCredentials = { has: () => false, next: () => undefined };
 
@@ -26,9 +27,10 @@ export async function routeWithCredential(
     stored = loaded instanceof Promise ? await loaded : loaded;
   }
   const route = directory.route(model, capability, byok === undefined ? stored.has : () => true);
-  if (byok !== undefined) return { route, apiKey: byok, source: 'byok' };
-  const apiKey = stored.next(route.entry.provider);
-  return { route, apiKey, source: apiKey === undefined ? 'server' : 'organization' };
+  if (byok !== undefined) return { route, apiKey: byok, source: 'byok', credential: 'byok' };
+  const storedKey = stored.next(route.entry.provider);
+  if (storedKey === undefined) return { route, apiKey: undefined, source: 'server', credential: 'server' };
+  return { route, apiKey: storedKey.key, source: 'organization', credential: storedKey.id };
 }
 
 /** A provider refusing a key the client brought is the client's problem (401), not the gateway's (502). */

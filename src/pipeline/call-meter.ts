@@ -20,11 +20,23 @@ export type CallStart = {
   startedAt: number;
   /** Who made the call (absent only in tests of the meter itself). */
   principal: Principal | undefined;
+  /** What served the call: `server`, `byok` or the id of the organization's stored credential. */
+  credential?: string;
+};
+
+/** What the limits step needs to hear when the call ends: its real usage and cost, to settle reservations. */
+export type CallSettlement = {
+  /** True when the call was admitted past a monthly quota its plan allows to exceed (billable overage). */
+  readonly overage: boolean;
+  settle(usage: Usage | undefined, costMicroUsd: number): void;
 };
 
 export class CallMeter {
   private firstTokenAt: number | undefined;
   private done = false;
+  private settlement: CallSettlement | undefined;
+  /** HIT, MISS or SKIP as the response cache saw the call. */
+  cacheStatus: RequestLogEntry['cacheStatus'] = 'SKIP';
 
   constructor(
     private readonly ports: MeterPorts,
@@ -34,6 +46,15 @@ export class CallMeter {
   /** Marks the first token (streams) or the upstream's answer (JSON); only the first mark counts. */
   markFirstToken(): void {
     this.firstTokenAt ??= performance.now();
+  }
+
+  /** Hands the meter the limits step's reservations, settled when the call ends (exactly once). */
+  settleWith(settlement: CallSettlement | undefined): void {
+    this.settlement = settlement;
+  }
+
+  get finished(): boolean {
+    return this.done;
   }
 
   cost(usage: Usage): number {
@@ -77,8 +98,13 @@ export class CallMeter {
       apiKeyId: call.principal?.apiKeyId ?? null,
       userId: call.principal?.userId ?? null,
       byokHash: call.principal?.providerKeyHash ?? null,
+      credential: call.credential ?? null,
+      cacheStatus: this.cacheStatus,
+      usageEstimated: usage?.estimated === true,
+      overage: this.settlement?.overage === true,
     };
     this.ports.requestLog.record(entry);
+    this.settlement?.settle(usage, cost);
     if (this.ports.logRequests) {
       this.ports.logger.info(
         {

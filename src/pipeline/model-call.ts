@@ -36,7 +36,7 @@ export async function startModelCall(
   request: { model: string; capability: Capability; endpoint: RequestLogEntry['endpoint']; stream: boolean },
 ): Promise<ModelCall> {
   await applyLimits(deps.limits, exchange);
-  const { route, apiKey, source } = await routeWithCredential(
+  const { route, apiKey, source, credential } = await routeWithCredential(
     deps.directory,
     deps.vault,
     exchange.principal,
@@ -52,6 +52,7 @@ export async function startModelCall(
     stream: request.stream,
     startedAt: exchange.startedAt,
     principal: exchange.principal,
+    credential,
   });
   const context: CallContext = { requestId: exchange.requestId, signal: exchange.signal };
   if (apiKey !== undefined) context.apiKey = apiKey;

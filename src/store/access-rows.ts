@@ -57,11 +57,20 @@ export function organizationRow(organization: Organization, writeBoolean: (value
     name: writeText(organization.name),
     is_operator: writeBoolean(organization.isOperator),
     created_at: writeTime(organization.createdAt),
+    plan: organization.plan ?? null,
+    limits: organization.limits == null ? null : JSON.stringify(organization.limits),
   };
 }
 
 export function toOrganization(row: Selectable<OrganizationsTable>): Organization {
-  return { id: row.id, name: row.name, isOperator: readBoolean(row.is_operator), createdAt: readTime(row.created_at) };
+  return {
+    id: row.id,
+    name: row.name,
+    isOperator: readBoolean(row.is_operator),
+    createdAt: readTime(row.created_at),
+    plan: row.plan,
+    limits: row.limits === null ? null : (JSON.parse(row.limits) as Record<string, number>),
+  };
 }
 
 export function userRow(user: User): Insertable<UsersTable> {

@@ -13,6 +13,8 @@ import type { ColumnType, Kysely } from 'kysely';
 export type Int8Column = ColumnType<number | string | bigint, number, number>;
 export type NullableInt8Column = ColumnType<number | string | bigint | null, number | null, number | null>;
 export type BooleanColumn = ColumnType<boolean | number, boolean | number, boolean | number>;
+/** A boolean column with a default: inserts may leave it out. */
+export type DefaultedBooleanColumn = ColumnType<boolean | number, boolean | number | undefined, boolean | number>;
 /** JSON stored as text (portable; nothing queries inside it). */
 export type JsonTextColumn = string;
 
@@ -38,6 +40,10 @@ export interface RequestLogTable {
   api_key_id: string | null;
   user_id: string | null;
   byok_hash: string | null;
+  credential: ColumnType<string | null, string | null | undefined, string | null>;
+  cache_status: ColumnType<string, string | undefined, string>;
+  usage_estimated: DefaultedBooleanColumn;
+  overage: DefaultedBooleanColumn;
 }
 
 export interface OrganizationsTable {
@@ -45,6 +51,9 @@ export interface OrganizationsTable {
   name: string;
   is_operator: BooleanColumn;
   created_at: Int8Column;
+  plan: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON object of limit name → integer (see limits/plans.ts). */
+  limits: ColumnType<JsonTextColumn | null, JsonTextColumn | null | undefined, JsonTextColumn | null>;
 }
 
 export interface UsersTable {
@@ -111,6 +120,38 @@ export interface OutboxEventsTable {
   created_at: Int8Column;
 }
 
+export interface BalancesTable {
+  organization_id: string;
+  balance_micro_usd: Int8Column;
+  updated_at: Int8Column;
+}
+
+export interface BalanceReservationsTable {
+  request_id: string;
+  organization_id: string;
+  amount_micro_usd: Int8Column;
+  expires_at: Int8Column;
+}
+
+export interface BalanceTransactionsTable {
+  id: string;
+  organization_id: string;
+  kind: string;
+  amount_micro_usd: Int8Column;
+  balance_after_micro_usd: Int8Column;
+  request_id: string | null;
+  note: string | null;
+  created_at: Int8Column;
+}
+
+export interface RequestBodiesTable {
+  request_id: string;
+  organization_id: string | null;
+  created_at: Int8Column;
+  request_body: string | null;
+  response_body: string | null;
+}
+
 export interface DatabaseSchema {
   request_log: RequestLogTable;
   organizations: OrganizationsTable;
@@ -119,6 +160,10 @@ export interface DatabaseSchema {
   provider_credentials: ProviderCredentialsTable;
   audit_log: AuditLogTable;
   outbox_events: OutboxEventsTable;
+  balances: BalancesTable;
+  balance_reservations: BalanceReservationsTable;
+  balance_transactions: BalanceTransactionsTable;
+  request_bodies: RequestBodiesTable;
 }
 
 export type SqlDialect = 'sqlite' | 'postgres';

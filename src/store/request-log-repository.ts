@@ -46,6 +46,10 @@ const columns = [
   'api_key_id',
   'user_id',
   'byok_hash',
+  'credential',
+  'cache_status',
+  'usage_estimated',
+  'overage',
 ] as const satisfies readonly (keyof RequestLogTable)[];
 
 export class RequestLogRepository implements RequestLog {
@@ -154,6 +158,10 @@ export class RequestLogRepository implements RequestLog {
       api_key_id: optionalText(entry.apiKeyId),
       user_id: optionalText(entry.userId),
       byok_hash: optionalText(entry.byokHash),
+      credential: optionalText(entry.credential),
+      cache_status: entry.cacheStatus,
+      usage_estimated: this.#writeBoolean(entry.usageEstimated),
+      overage: this.#writeBoolean(entry.overage),
     };
   }
 }
@@ -181,6 +189,10 @@ function toEntry(row: Selectable<RequestLogTable>): RequestLogEntry {
     apiKeyId: row.api_key_id,
     userId: row.user_id,
     byokHash: row.byok_hash,
+    credential: row.credential,
+    cacheStatus: row.cache_status as RequestLogEntry['cacheStatus'],
+    usageEstimated: readBoolean(row.usage_estimated),
+    overage: readBoolean(row.overage),
   };
 }
 

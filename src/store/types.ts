@@ -31,6 +31,14 @@ export type RequestLogEntry = {
   userId: string | null;
   /** For BYOK traffic: a keyed hash of the provider key (never the key). */
   byokHash: string | null;
+  /** Which credential served the call: `server`, `byok`, or the id of the organization's stored credential. */
+  credential: string | null;
+  /** HIT (answered from the response cache), MISS (cacheable, not cached yet) or SKIP (not cacheable). */
+  cacheStatus: 'HIT' | 'MISS' | 'SKIP';
+  /** True when the provider reported no usage and the tokens were counted by the gateway's tokenizer. */
+  usageEstimated: boolean;
+  /** True when the call was admitted past a monthly quota its plan allows to exceed: billable overage. */
+  overage: boolean;
 };
 
 export type RequestLogQuery = { limit?: number; offset?: number; model?: string };
@@ -54,6 +62,10 @@ export type Organization = {
   /** The organization created at first start; its admins may create other organizations. */
   isOperator: boolean;
   createdAt: Date;
+  /** The organization's plan (a name from `limits.plans`); null: the gateway's default plan. */
+  plan?: string | null;
+  /** Limits of the organization's own, narrowing its plan (names as in limits/plans.ts `Limits`). */
+  limits?: Record<string, number> | null;
 };
 
 export type User = {

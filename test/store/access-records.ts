@@ -10,7 +10,7 @@ export function nextTime(): Date {
 }
 
 export function organization(overrides: Partial<Organization> = {}): Organization {
-  return { id: randomUUID(), name: 'Acme Research', isOperator: false, createdAt: nextTime(), ...overrides };
+  return { id: randomUUID(), name: 'Acme Research', isOperator: false, createdAt: nextTime(), plan: null, limits: null, ...overrides };
 }
 
 export function user(organizationId: string, overrides: Partial<User> = {}): User {

@@ -36,12 +36,16 @@ function entry(overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {
     apiKeyId: null,
     userId: null,
     byokHash: null,
+    credential: 'server',
+    cacheStatus: 'SKIP',
+    usageEstimated: false,
+    overage: false,
     ...overrides,
   };
 }
 
 /** Parameters each entry binds in an INSERT. */
-const columnsPerRow = 21;
+const columnsPerRow = 25;
 
 const insertsInto = (events: LogEvent[]) =>
   events.filter((event) => event.level === 'query' && /^insert into "request_log"/.test(event.query.sql));
@@ -56,7 +60,7 @@ for (const target of targets) {
       try {
         const database = await openDatabase({ url: location.url, dataDir: location.dataDir });
         try {
-          assert.deepEqual(await migrateToLatest(database), ['0001_request_log', '0002_access']);
+          assert.deepEqual(await migrateToLatest(database), ['0001_request_log', '0002_access', '0003_metering']);
           assert.deepEqual(await migrateToLatest(database), []);
         } finally {
           await database.close();
@@ -84,7 +88,7 @@ for (const target of targets) {
       );
       try {
         const applied = await Promise.all(databases.map((database) => migrateToLatest(database)));
-        assert.deepEqual(applied.flat(), ['0001_request_log', '0002_access']);
+        assert.deepEqual(applied.flat(), ['0001_request_log', '0002_access', '0003_metering']);
       } finally {
         await Promise.all(databases.map((database) => database.close()));
         await location.cleanup();

@@ -69,15 +69,15 @@ async function handleNative(deps: NativeDeps, exchange: Exchange, provider: stri
   const method = request.method ?? 'GET';
   const { path, query } = splitUrl(request.url ?? '/', prefix);
   const target = upstreamPath(connection.dialect, path);
-  const { apiKey, byok } = await credentialFor(deps, exchange, connection);
+  const { apiKey, byok, credential } = await credentialFor(deps, exchange, connection);
   const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(request, deps.bodyLimit);
   const metered = meteredCall(connection.dialect, method, target);
   if (metered !== undefined) await applyLimits(deps.limits, exchange);
 
   if (metered !== undefined && connection.dialect === 'openai') {
-    return forwardOpenAI(deps, exchange, connection, target, body, metered, apiKey, byok);
+    return forwardOpenAI(deps, exchange, connection, target, body, metered, { apiKey, byok, credential });
   }
-  const meter = metered && body ? startMeter(deps, exchange, connection, metered, body) : undefined;
+  const meter = metered && body ? startMeter(deps, exchange, connection, metered, body, credential) : undefined;
   return relayToProvider(exchange, {
     connection,
     method,
@@ -103,8 +103,7 @@ async function forwardOpenAI(
   target: string,
   body: Buffer | undefined,
   metered: MeteredCall,
-  apiKey: string | undefined,
-  byok: boolean,
+  { apiKey, byok, credential }: { apiKey: string | undefined; byok: boolean; credential: string },
 ): Promise<void> {
   const adapter = deps.providers.adapterFor(connection.id);
   const forward = adapter?.forwardNative ?? adapter?.forward;
@@ -115,7 +114,7 @@ async function forwardOpenAI(
   const model = typeof value.model === 'string' ? value.model : '';
   const stream = value.stream === true;
   const options = value.stream_options as { include_usage?: unknown } | undefined;
-  const meter = startMeter(deps, exchange, connection, { ...metered, model }, body);
+  const meter = startMeter(deps, exchange, connection, { ...metered, model }, body, credential);
   const context: CallContext = { requestId: exchange.requestId, signal: exchange.signal };
   if (apiKey !== undefined) context.apiKey = apiKey;
   let forwarded;
@@ -137,7 +136,14 @@ async function forwardOpenAI(
   await relayForwarded(exchange, meter, forwarded);
 }
 
-function startMeter(deps: NativeDeps, exchange: Exchange, connection: ProviderConnection, metered: MeteredCall, body: Buffer): CallMeter {
+function startMeter(
+  deps: NativeDeps,
+  exchange: Exchange,
+  connection: ProviderConnection,
+  metered: MeteredCall,
+  body: Buffer,
+  credential: string,
+): CallMeter {
   let model = metered.model;
   let stream = false;
   if (model === undefined || connection.dialect === 'anthropic') {
@@ -159,6 +165,7 @@ function startMeter(deps: NativeDeps, exchange: Exchange, connection: ProviderCo
     stream,
     startedAt: exchange.startedAt,
     principal: exchange.principal,
+    credential,
   });
 }
 
@@ -167,13 +174,13 @@ async function credentialFor(
   deps: NativeDeps,
   exchange: Exchange,
   connection: ProviderConnection,
-): Promise<{ apiKey: string | undefined; byok: boolean }> {
+): Promise<{ apiKey: string | undefined; byok: boolean; credential: string }> {
   const principal = exchange.principal;
-  if (principal?.providerKey !== undefined) return { apiKey: principal.providerKey, byok: true };
+  if (principal?.providerKey !== undefined) return { apiKey: principal.providerKey, byok: true, credential: 'byok' };
   if (principal?.organizationId != null) {
     const loaded = deps.vault.load(principal.organizationId);
     const stored = (loaded instanceof Promise ? await loaded : loaded).next(connection.id);
-    if (stored !== undefined) return { apiKey: stored, byok: false };
+    if (stored !== undefined) return { apiKey: stored.key, byok: false, credential: stored.id };
   }
   if (connection.apiKey === undefined && connection.requiresKey) {
     throw new GatewayError(
@@ -183,7 +190,7 @@ async function credentialFor(
       { publicCode: 'provider_not_configured' },
     );
   }
-  return { apiKey: undefined, byok: false };
+  return { apiKey: undefined, byok: false, credential: 'server' };
 }
 
 /** The path after `/{prefix}` and the query string, without a `key=` parameter (a credential, never forwarded). */
