@@ -6,6 +6,7 @@ import { cliCommands, runCli, UsageError } from './cli/cli.js';
 import { openGatewayState } from './cli/open-gateway-state.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { drainServer } from './http/drain.js';
 import { createLogger } from './observability/logger.js';
 import { version } from './observability/version.js';
 import { bootstrapOperator, type BootstrapResult } from './identity/bootstrap.js';
@@ -41,22 +42,35 @@ async function main(): Promise<void> {
   const { url } = await app.listen();
   printBanner(config, url, store.dialect, simulator !== undefined, [...app.providers.adapters.keys()], bootstrap);
 
+  // A second signal cuts the drain short.
+  const cut = new AbortController();
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) return cut.abort();
     stopping = true;
-    logger.info({ signal }, 'shutting down: draining in-flight requests');
-    const force = setTimeout(() => process.exit(1), 30_000).unref();
+    const { drainTimeoutMs } = config.server;
+    logger.info({ signal, drainTimeoutMs }, 'shutting down: draining in-flight requests');
+    // After the drain the store gets this long to write what it holds; rows it cannot write stay in its journal.
+    const force = setTimeout(() => {
+      logger.error({ signal }, 'shutdown took too long; exiting without a clean close');
+      process.exit(1);
+    }, drainTimeoutMs + storeCloseTimeoutMs).unref();
+    const { drained } = await drainServer(app.server, drainTimeoutMs, cut.signal);
+    if (!drained) logger.warn({ drainTimeoutMs }, 'drain ended before every request did: the remaining connections were closed');
     await app.close();
     await store.close();
     redis?.disconnect();
     await simulator?.close();
     clearTimeout(force);
+    logger.info({ signal }, 'stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }
+
+/** How long closing the store (writing the request log's queue) may take after the drain. */
+const storeCloseTimeoutMs = 15_000;
 
 /** With `limits.backend: redis`, one connection shared by the limit counters; fails the start when unreachable. */
 async function maybeConnectRedis(config: Readonly<Config>) {

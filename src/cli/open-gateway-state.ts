@@ -12,7 +12,7 @@ export type GatewayState = { store: Store; masterKey: LoadedMasterKey };
  * many replicas): it must be given, since every replica has to open what another one sealed.
  */
 export async function openGatewayState(config: Readonly<Config>, logger: Logger): Promise<GatewayState> {
-  const store = await openStore({ url: config.database.url, dataDir: config.dataDir, logger });
+  const store = await openStore({ url: config.database.url, dataDir: config.dataDir, logger, journal: config.database.journal });
   try {
     const masterKey = loadMasterKey({
       ...(config.auth.masterKey === undefined ? {} : { value: config.auth.masterKey }),

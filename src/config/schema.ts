@@ -48,6 +48,8 @@ export const configSchema = z.strictObject({
       publicURL: z.url().optional(),
       /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
       trustProxy: z.boolean().default(false),
+      /** On SIGTERM/SIGINT: how long in-flight requests and streams may run on before they are cut. */
+      drainTimeoutMs: z.number().int().min(0).default(25_000),
     })
     .prefault({}),
   limits: z
@@ -113,6 +115,16 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** `postgres://…` for PostgreSQL; otherwise a SQLite file (default `<dataDir>/switchyard.db`). */
       url: z.string().min(1).optional(),
+      /** The request log's crash journal under `<dataDir>/ledger-journal` (see docs/configuration.md, Durability). */
+      journal: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** fdatasync every row: survives a power loss, at one disk flush per request. */
+          fsync: z.boolean().default(false),
+          /** Replay segments written under another host name (a moved data directory, a re-created container). */
+          replayOtherHosts: z.boolean().default(false),
+        })
+        .prefault({}),
     })
     .prefault({}),
   logging: z
@@ -120,6 +132,18 @@ export const configSchema = z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       /** One line per request at info level. */
       requests: z.boolean().default(true),
+      /**
+       * Request and response bodies of model calls, kept apart from the ledger (table request_bodies) for
+       * debugging; off by default. Rows older than `retentionDays` are deleted hourly.
+       */
+      bodies: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          retentionDays: z.number().int().min(1).max(3650).default(7),
+          /** Each body is cut after this many bytes. */
+          maxBytes: z.number().int().min(256).max(10 * 1024 * 1024).default(64 * 1024),
+        })
+        .prefault({}),
     })
     .prefault({}),
   providers: z.record(z.string(), providerConfigSchema).default({}),

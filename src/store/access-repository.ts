@@ -112,6 +112,23 @@ export class AccessRepository implements AccessStore {
     return row && toOrganization(row);
   }
 
+  updateOrganization(
+    id: string,
+    patch: Partial<Pick<Organization, 'plan' | 'limits'>>,
+    audit?: AuditEntry[],
+  ): Promise<Organization | undefined> {
+    return this.#write(async (db) => {
+      const values: { plan?: string | null; limits?: string | null } = {};
+      if (patch.plan !== undefined) values.plan = patch.plan;
+      if (patch.limits !== undefined) values.limits = patch.limits === null ? null : JSON.stringify(patch.limits);
+      if (Object.keys(values).length > 0) await db.updateTable('organizations').set(values).where('id', '=', id).execute();
+      const row = await db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+      if (row === undefined) return undefined;
+      await insertAudit(db, audit);
+      return toOrganization(row);
+    });
+  }
+
   /** Oldest first (the operator organization leads). */
   async listOrganizations(query: ListQuery = {}): Promise<Organization[]> {
     const { limit, offset } = page(query);
@@ -353,6 +370,11 @@ export class AccessRepository implements AccessStore {
   async recordAudit(entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await this.#write((db) => insertAudit(db, entries));
+  }
+
+  async recordEvents(events: OutboxEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.#write((db) => insertEvents(db, events));
   }
 
   async listAudit(organizationId: string, query: ListQuery & { action?: string } = {}): Promise<AuditEntry[]> {

@@ -1,8 +1,10 @@
-// The request log on SQL: write-behind inserts (see write-behind-queue.ts) and newest-first reads.
+// The request log on SQL: write-behind inserts (see write-behind-queue.ts), each entry first appended to the
+// local journal when there is one (ledger-journal.ts), and newest-first reads.
 import type SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, sql, type Insertable, type LogEvent, type Selectable } from 'kysely';
 import { booleanWriter, readBoolean, readInteger, writeInteger, writeText } from './column-values.js';
 import type { RequestLogTable, SqlDialect, StoreDatabase } from './database.js';
+import type { JournalSegment, LedgerJournal } from './ledger-journal.js';
 import type { StoreLogger } from './store-logger.js';
 import type { RequestLog, RequestLogEntry, RequestLogQuery } from './types.js';
 import { WriteBehindQueue, type WriteBehindQueueOptions } from './write-behind-queue.js';
@@ -19,9 +21,12 @@ export type RequestLogRepositoryOptions = WriteTuning & {
   sqlite?: SqliteDatabase.Database;
   /** Told of the batches written through `sqlite`, as Kysely tells of its own queries. */
   onQuery?: (event: LogEvent) => void;
+  /** Makes `record()` crash-safe: the entry is on local disk before it returns. */
+  journal?: LedgerJournal;
 };
 
 type Row = Insertable<RequestLogTable>;
+type Queued = { entry: RequestLogEntry; segment: JournalSegment | undefined };
 
 /** Column order of the insert; the parameter layout of every cached statement follows it. */
 const columns = [
@@ -54,45 +59,88 @@ const columns = [
 
 export class RequestLogRepository implements RequestLog {
   readonly #db: StoreDatabase;
-  readonly #queue: WriteBehindQueue<RequestLogEntry>;
+  readonly #queue: WriteBehindQueue<Queued>;
+  readonly #journal: LedgerJournal | undefined;
+  #closed = false;
+  #warnedAfterClose = false;
+  readonly #logger: StoreLogger;
   readonly #writeBoolean: (value: boolean) => boolean | number;
   /** Compiled multi-row INSERTs by row count: a batch only binds new parameters. */
   readonly #insertStatements = new Map<number, CompiledQuery>();
-  readonly #sqliteInsert: ((rows: readonly Row[]) => void) | undefined;
+  readonly #sqliteInsert: ((rows: readonly Row[]) => number) | undefined;
 
   constructor(options: RequestLogRepositoryOptions) {
     this.#db = options.db;
+    this.#logger = options.logger;
+    this.#journal = options.journal;
     this.#writeBoolean = booleanWriter(options.dialect);
     this.#sqliteInsert = options.sqlite ? sqliteBatchInsert(options.sqlite, options.onQuery) : undefined;
-    this.#queue = new WriteBehindQueue<RequestLogEntry>({
+    const journal = options.journal;
+    this.#queue = new WriteBehindQueue<Queued>({
       name: 'request log',
-      writeBatch: (entries) => this.#insert(entries),
-      writeOne: (entry) => this.#insert([entry]),
+      writeBatch: async (items) => void (await this.#insert(items.map((item) => item.entry))),
+      writeOne: async (item) => void (await this.#insert([item.entry])),
       probe: async () => {
         await sql`select 1`.execute(this.#db);
       },
-      describeItem: (entry) => ({ requestId: entry.id }),
+      describeItem: (item) => ({ requestId: item.entry.id }),
       logger: options.logger,
+      ...(journal === undefined
+        ? {}
+        : {
+            unwrittenOnClose: 'kept' as const,
+            onSettled: (items: readonly Queued[], outcome: 'written' | 'refused' | 'dropped') => {
+              for (const { segment } of items) {
+                if (segment === undefined) continue;
+                if (outcome === 'dropped') journal.retain(segment);
+                else journal.settle(segment);
+              }
+            },
+          }),
       ...pickTuning(options),
     });
   }
 
   record(entry: RequestLogEntry): void {
-    this.#queue.push(entry);
+    const journal = this.#journal;
+    if (journal === undefined) return this.#queue.push({ entry, segment: undefined });
+    if (this.#closed) return this.#keepAfterClose(journal, entry);
+    this.#queue.push({ entry, segment: journal.append(entry) });
   }
 
   flush(): Promise<void> {
     return this.#queue.flush();
   }
 
-  /** Flushes; the connection itself belongs to the store. */
-  close(): Promise<void> {
-    return this.#queue.close();
+  /** Flushes, then lets the journal delete what the database has; the connection itself belongs to the store. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#queue.close();
+    this.#journal?.close();
+  }
+
+  /**
+   * Inserts entries now, bypassing the queue and the journal (the journal's replay at start-up). Entries
+   * whose id is already there are skipped; resolves to the number of rows inserted.
+   */
+  restore(entries: readonly RequestLogEntry[]): Promise<number> {
+    return this.#insert(entries);
   }
 
   /** Entries queued and not yet written. */
   get pending(): number {
     return this.#queue.pending;
+  }
+
+  /** A stream that outlived the store (cut at shutdown) still ends with a row: the next start writes it. */
+  #keepAfterClose(journal: LedgerJournal, entry: RequestLogEntry): void {
+    journal.append(entry);
+    if (this.#warnedAfterClose) return;
+    this.#warnedAfterClose = true;
+    this.#logger.error(
+      { requestId: entry.id },
+      'request log: an entry arrived after the store was closed; it is kept in the journal and written at the next start',
+    );
   }
 
   async list(query: RequestLogQuery = {}): Promise<RequestLogEntry[]> {
@@ -114,7 +162,7 @@ export class RequestLogRepository implements RequestLog {
    * size is seen; later batches of the same size reuse its SQL with a fresh parameter array.
    * ON CONFLICT makes a retried batch harmless if the first attempt did commit.
    */
-  async #insert(entries: readonly RequestLogEntry[]): Promise<void> {
+  async #insert(entries: readonly RequestLogEntry[]): Promise<number> {
     const rows = entries.map((entry) => this.#toRow(entry));
     const sqliteInsert = this.#sqliteInsert;
     // Through Kysely's connection mutex, so a batch never lands inside (and rolls back with) another
@@ -122,17 +170,17 @@ export class RequestLogRepository implements RequestLog {
     if (sqliteInsert) return this.#db.connection().execute(async () => sqliteInsert(rows));
     const cached = this.#insertStatements.get(rows.length);
     if (cached !== undefined) {
-      await this.#db.executeQuery(CompiledQuery.raw(cached.sql, flattenRows(rows)));
-      return;
+      return insertedRows(await this.#db.executeQuery(CompiledQuery.raw(cached.sql, flattenRows(rows))));
     }
     const compiled = this.#db
       .insertInto('request_log')
       .values(rows)
       .onConflict((conflict) => conflict.column('id').doNothing())
       .compile();
-    await this.#db.executeQuery(compiled);
+    const result = await this.#db.executeQuery(compiled);
     // Cache only when the parameter layout is the one flattenRows() produces.
     if (sameParameters(compiled.parameters, flattenRows(rows))) this.#insertStatements.set(rows.length, compiled);
+    return insertedRows(result);
   }
 
   #toRow(entry: RequestLogEntry): Row {
@@ -166,7 +214,8 @@ export class RequestLogRepository implements RequestLog {
   }
 }
 
-function toEntry(row: Selectable<RequestLogTable>): RequestLogEntry {
+/** A row as the store port shows it (also read by the usage queries). */
+export function toEntry(row: Selectable<RequestLogTable>): RequestLogEntry {
   return {
     id: row.id,
     createdAt: new Date(readInteger(row.created_at)),
@@ -207,17 +256,24 @@ function sqliteBatchInsert(database: SqliteDatabase.Database, onQuery: ((event: 
     .join(', ')}) on conflict ("id") do nothing`;
   const statement = database.prepare(text);
   const writeAll = database.transaction((rows: readonly Row[]) => {
-    for (const row of rows) statement.run(columns.map((column) => row[column]));
+    let inserted = 0;
+    for (const row of rows) inserted += statement.run(columns.map((column) => row[column])).changes;
+    return inserted;
   });
-  return (rows: readonly Row[]) => {
+  return (rows: readonly Row[]): number => {
     const started = performance.now();
-    writeAll(rows);
+    const inserted = writeAll(rows);
     onQuery?.({
       level: 'query',
       query: CompiledQuery.raw(`${text} -- ×${rows.length} in one transaction`, flattenRows(rows)),
       queryDurationMillis: performance.now() - started,
     });
+    return inserted;
   };
+}
+
+function insertedRows(result: { numAffectedRows?: bigint }): number {
+  return Number(result.numAffectedRows ?? 0n);
 }
 
 function optionalText(value: string | null): string | null {

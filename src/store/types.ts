@@ -144,6 +144,66 @@ export type OutboxEvent = {
 
 export type ListQuery = { limit?: number; offset?: number };
 
+/** A model call's bodies as sent and answered (cut at `logging.bodies.maxBytes`); never in the ledger itself. */
+export type RequestBodyEntry = {
+  requestId: string;
+  organizationId: string | null;
+  createdAt: Date;
+  request: string | null;
+  response: string | null;
+};
+
+/** The optional body log: write-behind like the ledger, pruned by age. */
+export interface RequestBodyLog {
+  record(entry: RequestBodyEntry): void;
+  get(requestId: string): Promise<RequestBodyEntry | undefined>;
+  /** Deletes rows created before `before`; returns how many. */
+  prune(before: Date): Promise<number>;
+  flush(): Promise<void>;
+}
+
+/** An organization's prepaid balance; `available` is the balance less what calls in flight have reserved. */
+export type Balance = {
+  organizationId: string;
+  balanceMicroUsd: number;
+  reservedMicroUsd: number;
+  availableMicroUsd: number;
+  updatedAt: Date;
+};
+
+export type BalanceTransaction = {
+  id: string;
+  organizationId: string;
+  /** `credit`: money added (positive); `charge`: a call's real cost (negative). */
+  kind: 'credit' | 'charge';
+  amountMicroUsd: number;
+  balanceAfterMicroUsd: number;
+  /** The call a charge paid for. */
+  requestId: string | null;
+  note: string | null;
+  createdAt: Date;
+};
+
+/** Prepaid balances: reserve a call's worst case, settle to its real cost, credit top-ups. */
+export interface BalanceStore {
+  /** Undefined when the organization has no balance (it does not run prepaid). */
+  get(organizationId: string, now?: number): Promise<Balance | undefined>;
+  /**
+   * Reserves `amountMicroUsd` for one call when the available balance covers it (atomic across replicas);
+   * otherwise reserves nothing. Reservations lapse at `expiresAt` (a call that never settled).
+   */
+  reserve(input: { organizationId: string; requestId: string; amountMicroUsd: number; now: number; expiresAt: number }): Promise<{
+    reserved: boolean;
+    availableMicroUsd: number;
+  }>;
+  /** Drops the call's reservation and charges its real cost once (a repeated settle charges nothing). */
+  settle(input: { organizationId: string; requestId: string; costMicroUsd: number; now: number; id: string }): Promise<BalanceTransaction | undefined>;
+  /** Adds money (creating the balance at zero first): the organization runs prepaid from then on. */
+  credit(input: { organizationId: string; amountMicroUsd: number; note: string | null; now: number; id: string }): Promise<BalanceTransaction>;
+  /** Newest first. */
+  listTransactions(organizationId: string, query?: ListQuery): Promise<BalanceTransaction[]>;
+}
+
 /** Organizations, users, keys, provider credentials, audit and the event outbox. */
 export interface AccessStore {
   /**
@@ -155,6 +215,12 @@ export interface AccessStore {
 
   createOrganization(organization: Organization, extras?: { user?: User; key?: ApiKeyRecord; audit?: AuditEntry[] }): Promise<void>;
   getOrganization(id: string): Promise<Organization | undefined>;
+  /** Changes the plan and/or own limits; undefined when there is no such organization. */
+  updateOrganization(
+    id: string,
+    patch: Partial<Pick<Organization, 'plan' | 'limits'>>,
+    audit?: AuditEntry[],
+  ): Promise<Organization | undefined>;
   listOrganizations(query?: ListQuery): Promise<Organization[]>;
 
   /** Throws `DuplicateError` when the email is taken. */
@@ -209,6 +275,8 @@ export interface AccessStore {
   deleteProviderCredential(organizationId: string, id: string, audit?: AuditEntry[]): Promise<boolean>;
 
   recordAudit(entries: AuditEntry[]): Promise<void>;
+  /** Appends events to the outbox (e.g. `usage.limit_reached`), for webhook delivery. */
+  recordEvents(events: OutboxEvent[]): Promise<void>;
   /** Newest first; optionally one action. */
   listAudit(organizationId: string, query?: ListQuery & { action?: string }): Promise<AuditEntry[]>;
   /** Newest first. */
@@ -226,10 +294,46 @@ export class DuplicateError extends Error {
   }
 }
 
+/** Whose calls a usage query covers: an organization's, or within it one API key's or one user's. */
+export type UsageOwner = { organizationId: string; apiKeyId?: string; userId?: string };
+
+/** One model's share of a usage summary: integer sums over the ledger (money in micro-USD). */
+export type ModelUsage = {
+  /** The model as the client named it. */
+  model: string;
+  calls: number;
+  /** Calls answered from the response cache (`cache_status` HIT). */
+  cacheHits: number;
+  /** Calls that ended with an HTTP status of 400 or more (499: the client went away). */
+  failedCalls: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  costMicroUsd: number;
+};
+
+/** The totals over every model, and the models ordered by calls (most first), then name. */
+export type UsageSummary = Omit<ModelUsage, 'model'> & { byModel: ModelUsage[] };
+
+export type UsageHistoryQuery = UsageOwner & { limit?: number; offset?: number; model?: string };
+
+/** Reads over the ledger (request_log) for the platform API; every query is confined to one organization. */
+export interface UsageQueries {
+  /** Calls created in [from, to); an absent bound is open. */
+  summarize(query: UsageOwner & { from?: Date; to?: Date }): Promise<UsageSummary>;
+  /** Newest first; `limit` defaults to 50 and is capped at 1000; `total` counts every matching call. */
+  history(query: UsageHistoryQuery): Promise<{ total: number; entries: RequestLogEntry[] }>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly requestLog: RequestLog;
   readonly access: AccessStore;
+  readonly usage: UsageQueries;
+  readonly balances: BalanceStore;
+  readonly bodies: RequestBodyLog;
   /** Flushes pending writes (logging what cannot be written) and closes connections. Never rejects for a failed write. */
   close(): Promise<void>;
 }

@@ -23,6 +23,13 @@ export type WriteBehindQueueOptions<T> = {
   /** What to log about an item that is dropped: an id, never its contents. */
   describeItem(item: T): object;
   logger: StoreLogger;
+  /**
+   * Told of items leaving the queue: written, refused by the database for good, or dropped unwritten
+   * past `maxPending` (a journal keeps the dropped ones for later).
+   */
+  onSettled?(items: readonly T[], outcome: 'written' | 'refused' | 'dropped'): void;
+  /** What becomes of items still unwritten at close: a journal may keep them (default: they are lost). */
+  unwrittenOnClose?: 'lost' | 'kept';
   batchSize?: number;
   flushIntervalMs?: number;
   maxPending?: number;
@@ -108,10 +115,11 @@ export class WriteBehindQueue<T> {
     try {
       await this.flush();
     } catch (error) {
+      const kept = this.#options.unwrittenOnClose === 'kept';
       this.#log(
         'error',
-        { lost: this.pending, error: describeError(error) },
-        `${this.#options.name}: entries could not be written before closing and are lost`,
+        { [kept ? 'unwritten' : 'lost']: this.pending, error: describeError(error) },
+        `${this.#options.name}: entries could not be written before closing${kept ? '; they are kept for the next start' : ' and are lost'}`,
       );
     }
     this.#clearSchedule();
@@ -198,6 +206,7 @@ export class WriteBehindQueue<T> {
   async #write(items: T[]): Promise<BatchOutcome> {
     try {
       await this.#options.writeBatch(items);
+      this.#settled(items, 'written');
       return { ok: true };
     } catch (error) {
       this.#failures += 1;
@@ -219,10 +228,19 @@ export class WriteBehindQueue<T> {
       return { ok: false, error: batchError };
     }
     const refused: { item: T; error: unknown }[] = [];
+    const written: T[] = [];
     for (const item of items) {
-      await this.#options.writeOne(item).catch((error: unknown) => refused.push({ item, error }));
+      await this.#options.writeOne(item).then(
+        () => written.push(item),
+        (error: unknown) => refused.push({ item, error }),
+      );
     }
     if (refused.length === items.length) return { ok: false, error: batchError };
+    this.#settled(written, 'written');
+    this.#settled(
+      refused.map(({ item }) => item),
+      'refused',
+    );
     for (const { item, error } of refused) {
       this.#log(
         'error',
@@ -259,9 +277,24 @@ export class WriteBehindQueue<T> {
         `${this.#options.name}: too many entries waiting to be written; dropping the oldest`,
       );
     }
+    if (this.#options.onSettled !== undefined) {
+      this.#settled(
+        this.#entries.slice(this.#head, this.#head + count).map((entry) => entry.item),
+        'dropped',
+      );
+    }
     this.#head += count;
     this.#droppedSinceWrite += count;
     this.#compact();
+  }
+
+  #settled(items: readonly T[], outcome: 'written' | 'refused' | 'dropped'): void {
+    if (items.length === 0 || this.#options.onSettled === undefined) return;
+    try {
+      this.#options.onSettled(items, outcome);
+    } catch (error) {
+      this.#log('error', { error: describeError(error) }, `${this.#options.name}: settling written entries failed`);
+    }
   }
 
   #compact(): void {
