@@ -142,5 +142,6 @@ export type EmbedRequest = {
 export type EmbedResult = {
   model: string;
   embeddings: number[][];
-  usage: { input: number };
+  /** `estimated` when the provider reported no count and the gateway counted the input itself. */
+  usage: { input: number; estimated?: boolean };
 };

@@ -154,7 +154,7 @@ export async function relayToProvider(exchange: Exchange, relay: ProviderRelay):
   }
   const headers = { ...responseHeaders(upstream.headers), 'x-cache': 'SKIP' };
   const contentType = headerText(upstream.headers['content-type']);
-  const tap = meter && upstream.statusCode < 300 ? usageTap(connection.dialect as 'anthropic' | 'gemini', contentType) : undefined;
+  const tap = meter && upstream.statusCode < 300 ? usageTap(connection.dialect as 'anthropic' | 'gemini', contentType, body) : undefined;
 
   if (meter && contentType?.includes('text/event-stream') && upstream.statusCode < 300) {
     startEventStream(exchange.response, headers, usageTrailerNames);

@@ -11,6 +11,7 @@ import {
   type ToolSpec,
   type TurnInput,
 } from './answer-plan.js';
+import type { UsageReport } from './directives.js';
 import { ANTHROPIC_STREAM_ERROR_FRAME, anthropicError, anthropicInvalid } from './anthropic-dialect.js';
 import {
   SSE_TYPE,
@@ -145,9 +146,13 @@ function toolMode(choice: Record<string, unknown>): ToolMode {
   return 'auto';
 }
 
-/** Anthropic's input_tokens excludes cache reads and writes; output_tokens includes thinking. */
-function anthropicUsage(usage: AnswerUsage): Record<string, unknown> {
-  return {
+/**
+ * Anthropic's input_tokens excludes cache reads and writes; output_tokens includes thinking (also given apart in
+ * output_tokens_details). `[sim:usage=none]` leaves usage out (as a proxy might), `[sim:usage=prompt]` the output.
+ */
+function anthropicUsage(usage: AnswerUsage, report: UsageReport | undefined): Record<string, unknown> | undefined {
+  if (report === 'none') return undefined;
+  const counts: Record<string, unknown> = {
     input_tokens: usage.promptTokens,
     cache_creation_input_tokens: usage.cacheWrite,
     cache_read_input_tokens: usage.cacheRead,
@@ -155,6 +160,18 @@ function anthropicUsage(usage: AnswerUsage): Record<string, unknown> {
     output_tokens: usage.outputTokens + usage.reasoningTokens,
     service_tier: 'standard',
   };
+  // As newer Anthropic responses do: the thinking part of output_tokens.
+  if (usage.reasoningTokens > 0) counts.output_tokens_details = { thinking_tokens: usage.reasoningTokens };
+  if (report === 'prompt') {
+    delete counts.output_tokens;
+    delete counts.output_tokens_details;
+  }
+  return counts;
+}
+
+function withoutDetails(usage: Record<string, unknown>): Record<string, unknown> {
+  const { output_tokens_details: _details, ...rest } = usage;
+  return rest;
 }
 
 function toolUseId(rendering: Rendering, position: number): string {
@@ -179,7 +196,7 @@ function messagesJson(rendering: Rendering): SimReply {
       content,
       stop_reason: STOP_REASONS[plan.finish],
       stop_sequence: plan.stopSequence ?? null,
-      usage: anthropicUsage(plan.usage),
+      usage: anthropicUsage(plan.usage, plan.directives?.usage),
     },
     { 'request-id': `req_${rendering.id.slice(4)}` },
   );
@@ -191,8 +208,9 @@ function event(type: string, data: string): string {
 
 function messagesStream(rendering: Rendering, context: SimContext): SimReply {
   const { plan } = rendering;
-  const usage = anthropicUsage(plan.usage);
-  const startUsage = { ...usage, output_tokens: 1 };
+  const report = plan.directives?.usage;
+  const usage = anthropicUsage(plan.usage, report);
+  const startUsage = usage && report !== 'prompt' ? { ...withoutDetails(usage), output_tokens: 1 } : usage;
   const message = {
     model: rendering.model,
     id: rendering.id,
@@ -216,9 +234,14 @@ function messagesStream(rendering: Rendering, context: SimContext): SimReply {
     }
     frames.push(event('content_block_stop', `{"type":"content_block_stop","index":${index}}`));
   });
-  const { cache_creation: _cacheCreation, service_tier: _serviceTier, ...finalUsage } = usage;
   const delta = { stop_reason: STOP_REASONS[plan.finish], stop_sequence: plan.stopSequence ?? null };
-  frames.push(event('message_delta', JSON.stringify({ type: 'message_delta', delta, usage: finalUsage })));
+  if (usage && report !== 'prompt') {
+    // As recorded: message_delta repeats the counts without the breakdowns.
+    const { cache_creation: _cacheCreation, service_tier: _serviceTier, output_tokens_details: _details, ...finalUsage } = usage;
+    frames.push(event('message_delta', JSON.stringify({ type: 'message_delta', delta, usage: finalUsage })));
+  } else {
+    frames.push(event('message_delta', JSON.stringify({ type: 'message_delta', delta })));
+  }
   frames.push(event('message_stop', '{"type":"message_stop"}'));
   const malformedFrame = event('content_block_delta', '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"');
   return {

@@ -1,11 +1,15 @@
 // `[sim:…]` directives in the last user text let a test steer one answer: cached and reasoning token counts,
-// parallel tool calls, or a fault for this request only.
+// how much usage is reported, parallel tool calls, or a fault for this request only.
 import { faultFromDirective, type SimulatorFault } from './simulator-fault.js';
+
+export type UsageReport = 'none' | 'prompt';
 
 export type Directives = {
   cached?: number;
   cacheWrite?: number;
   reasoning?: number;
+  /** `none`: no usage at all (a server ignoring `include_usage`); `prompt`: prompt counts only. */
+  usage?: UsageReport;
   parallel: boolean;
   fault?: SimulatorFault;
 };
@@ -30,6 +34,9 @@ export function parseDirectives(text: string): Directives | undefined {
         break;
       case 'reasoning':
         directives.reasoning = count(value);
+        break;
+      case 'usage':
+        if (value === 'none' || value === 'prompt') directives.usage = value;
         break;
       case 'parallel':
         directives.parallel = true;

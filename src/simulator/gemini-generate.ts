@@ -196,7 +196,7 @@ function generateJson(rendering: Rendering): SimReply {
   const { plan } = rendering;
   return jsonReply(200, {
     candidates: candidateList(rendering, answerParts(rendering), FINISH_REASONS[plan.finish]),
-    usageMetadata: usageMetadata(plan.usage, plan.usage.outputTokens * rendering.candidates),
+    usageMetadata: reportedMetadata(usageMetadata(plan.usage, plan.usage.outputTokens * rendering.candidates), plan),
     modelVersion: rendering.model,
     responseId: rendering.responseId,
   });
@@ -215,7 +215,7 @@ function generateStream(rendering: Rendering, context: SimContext, sse: boolean)
     if (content) contentFrames.push(chunks.length);
     const candidatesTokens = countTokens(outputChars) * rendering.candidates;
     const candidates = candidateListJson(rendering.candidates, partsJson, finish);
-    chunks.push(`{"candidates":${candidates},"usageMetadata":${usageMetadataJson(plan.usage, candidatesTokens)}${tail}`);
+    chunks.push(`{"candidates":${candidates}${usageMetadataField(plan, candidatesTokens)}${tail}`);
   };
   const finish = FINISH_REASONS[plan.finish];
   const thought = rendering.thoughts ? `{"text":${JSON.stringify(REASONING_TEXT)},"thought":true},` : '';
@@ -243,6 +243,24 @@ function candidateListJson(count: number, partsJson: string, finish: string | un
     list += `${index === 0 ? '' : ','}{"content":{"parts":${partsJson},"role":"model"},${finishJson}"index":${index}}`;
   }
   return `${list}]`;
+}
+
+/** `[sim:usage=none]` leaves usageMetadata out, `[sim:usage=prompt]` keeps only the prompt count. */
+function reportedMetadata(metadata: Record<string, unknown>, plan: PlannedAnswer): Record<string, unknown> | undefined {
+  const report = plan.directives?.usage;
+  if (report === 'none') return undefined;
+  if (report === 'prompt') return { promptTokenCount: metadata.promptTokenCount, totalTokenCount: metadata.promptTokenCount };
+  return metadata;
+}
+
+function usageMetadataField(plan: PlannedAnswer, candidatesTokens: number): string {
+  const report = plan.directives?.usage;
+  if (report === 'none') return '';
+  if (report === 'prompt') {
+    const prompt = plan.usage.promptTokens + plan.usage.cacheRead;
+    return `,"usageMetadata":{"promptTokenCount":${prompt},"totalTokenCount":${prompt}}`;
+  }
+  return `,"usageMetadata":${usageMetadataJson(plan.usage, candidatesTokens)}`;
 }
 
 /** The same fields, in the same order, as usageMetadata(). */

@@ -1,7 +1,7 @@
 // POST /v1/chat/completions: JSON and SSE exactly as OpenAI sends them (shared/reference/openai.md §4-5).
 import { planAnswer, splitArguments, type PlannedAnswer, type ToolMode, type ToolSpec, type TurnInput } from './answer-plan.js';
 import { OPENAI_STREAM_ERROR_FRAME, isMissingModel, openaiInvalid, openaiModelNotFound } from './openai-dialect.js';
-import { openaiUsage, stopList } from './openai-usage.js';
+import { openaiUsage, reportedUsage, stopList } from './openai-usage.js';
 import {
   SSE_TYPE,
   asArray,
@@ -37,9 +37,9 @@ export function openaiChat(request: SimRequest, context: SimContext): RouteResul
   const plan = planAnswer(chatTurn(body, body.messages, model), context.reply);
   const n = Math.min(Math.max(asCount(body.n) ?? 1, 1), MAX_CHOICES);
   const rendering: Rendering = { id: `chatcmpl-${request.id}`, created: Math.floor(Date.now() / 1000), model, n, plan };
-  const reply = stream
-    ? chatStream(rendering, context, isRecord(body.stream_options) && body.stream_options.include_usage === true)
-    : chatJson(rendering);
+  // `[sim:usage=none]` plays a server that ignores include_usage.
+  const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true && plan.directives?.usage !== 'none';
+  const reply = stream ? chatStream(rendering, context, includeUsage) : chatJson(rendering);
   return { reply, model, stream, directives: plan.directives };
 }
 
@@ -173,7 +173,7 @@ function chatJson(rendering: Rendering): SimReply {
     created: rendering.created,
     model: rendering.model,
     choices,
-    usage: openaiUsage(plan.usage, rendering.n),
+    usage: reportedUsage(openaiUsage(plan.usage, rendering.n), plan.directives?.usage),
     service_tier: 'default',
     system_fingerprint: 'fp_simulator',
   });
@@ -197,7 +197,10 @@ function chatStream(rendering: Rendering, context: SimContext, includeUsage: boo
       frames.push(head + json + tail);
     }
   }
-  if (includeUsage) frames.push(`${head}],"usage":${JSON.stringify(openaiUsage(rendering.plan.usage, rendering.n))}}\n\n`);
+  if (includeUsage) {
+    const usage = reportedUsage(openaiUsage(rendering.plan.usage, rendering.n), rendering.plan.directives?.usage);
+    frames.push(`${head}],"usage":${JSON.stringify(usage)}}\n\n`);
+  }
   frames.push('data: [DONE]\n\n');
   const malformedFrame = `${head}{"index":0,"delta":{"content":"\n\n`;
   return {

@@ -2,7 +2,7 @@
 // (shared/reference/openai.md §8). max_tokens defaults to 16, as on the real endpoint.
 import { countTokens, planAnswer, type PlannedAnswer, type TurnInput } from './answer-plan.js';
 import { isMissingModel, openaiInvalid, openaiModelNotFound, OPENAI_STREAM_ERROR_FRAME } from './openai-dialect.js';
-import { stopList } from './openai-usage.js';
+import { reportedUsage, stopList } from './openai-usage.js';
 import { SSE_TYPE, asCount, asString, isRecord, jsonReply, type RouteResult, type SimContext, type SimRequest } from './sim-reply.js';
 
 const DEFAULT_MAX_TOKENS = 16;
@@ -21,7 +21,7 @@ export function openaiCompletions(request: SimRequest, context: SimContext): Rou
   const plans = prompts(body.prompt).map((prompt) => planAnswer(completionTurn(body, model, prompt), context.reply));
   const id = `cmpl-${request.id}`;
   const created = Math.floor(Date.now() / 1000);
-  const usage = completionUsage(plans, n);
+  const usage = reportedUsage(completionUsage(plans, n), plans[0]?.directives?.usage);
   if (!stream) {
     const choices = plans.flatMap((plan, promptIndex) =>
       Array.from({ length: n }, (_, copy) => ({
@@ -34,7 +34,7 @@ export function openaiCompletions(request: SimRequest, context: SimContext): Rou
     const reply = jsonReply(200, { id, object: 'text_completion', created, model, choices, usage });
     return { reply, model, stream, directives: plans[0]?.directives };
   }
-  const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
+  const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true && usage !== undefined;
   const head = `data: {"id":"${id}","object":"text_completion","created":${created},"choices":[`;
   const tail = `],"model":${JSON.stringify(model)}${includeUsage ? ',"usage":null' : ''}}\n\n`;
   const frames: string[] = [];

@@ -1,6 +1,7 @@
 // OpenAI usage semantics: prompt_tokens includes cached (and cache-write) tokens, completion_tokens includes
 // reasoning tokens (shared/reference/openai.md §4).
 import type { AnswerUsage } from './answer-plan.js';
+import type { UsageReport } from './directives.js';
 
 export type OpenAIUsage = {
   prompt_tokens: number;
@@ -33,6 +34,13 @@ export function openaiUsage(usage: AnswerUsage, choices: number): OpenAIUsage {
       rejected_prediction_tokens: 0,
     },
   };
+}
+
+/** The usage as `[sim:usage=…]` asks to report it: all of it, the prompt counts only, or none. */
+export function reportedUsage<T extends { prompt_tokens: number }>(usage: T, report: UsageReport | undefined): T | { prompt_tokens: number; total_tokens: number } | undefined {
+  if (report === 'none') return undefined;
+  if (report === 'prompt') return { prompt_tokens: usage.prompt_tokens, total_tokens: usage.prompt_tokens };
+  return usage;
 }
 
 /** `stop` is a string or up to four strings. */

@@ -1,9 +1,11 @@
 // The Anthropic Messages adapter: POST {baseURL}/v1/messages, translated to and from the neutral form.
 // No `embed` (Anthropic has no embeddings endpoint) and no `forward` here (pass-through lives elsewhere).
 import type { ChatRequest, ChatResult } from '../../core/chat.js';
+import { chatPromptText, settleResultUsage } from '../../core/usage-estimate.js';
 import type { AdapterOptions, CallContext, ChatStream, ProviderAdapter } from '../spec.js';
 import { callUpstream, readJson, type UpstreamResponse } from '../shared/http.js';
 import { iterateSse } from '../shared/sse.js';
+import { noReportedUsage, settleStreamUsage } from '../shared/stream-usage.js';
 import { anthropicStatusError } from './anthropic-errors.js';
 import { buildAnthropicRequest, type AnthropicMessagesBody } from './anthropic-request.js';
 import { toChatResult } from './anthropic-response.js';
@@ -48,16 +50,20 @@ export function createAnthropicAdapter(options: AdapterOptions): ProviderAdapter
       const plan = buildAnthropicRequest({ ...request, stream: false });
       const response = await send(plan.body, context);
       const json = await readJson(provider, response.body, context.signal);
-      return toChatResult(provider, json, { usesJsonTool: plan.usesJsonTool, requestedModel: request.model });
+      const result = toChatResult(provider, json, { usesJsonTool: plan.usesJsonTool, requestedModel: request.model });
+      return settleResultUsage(result, () => chatPromptText(request));
     },
 
     async streamChat(request: ChatRequest, context: CallContext): Promise<ChatStream> {
       const plan = buildAnthropicRequest({ ...request, stream: true });
       const response = await send(plan.body, context);
-      return transformAnthropicStream(iterateSse(provider, response.body, context.signal), {
+      const reported = noReportedUsage();
+      const parts = transformAnthropicStream(iterateSse(provider, response.body, context.signal), {
         provider,
         usesJsonTool: plan.usesJsonTool,
+        reported,
       });
+      return settleStreamUsage(parts, () => chatPromptText(request), reported);
     },
   };
 }

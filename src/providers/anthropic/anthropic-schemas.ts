@@ -10,6 +10,8 @@ export const anthropicUsageSchema = z.looseObject({
   output_tokens: tokenCount,
   cache_creation_input_tokens: tokenCount,
   cache_read_input_tokens: tokenCount,
+  /** The cache writes by lifetime; their sum is `cache_creation_input_tokens` (never added on top of it). */
+  cache_creation: z.looseObject({ ephemeral_5m_input_tokens: tokenCount, ephemeral_1h_input_tokens: tokenCount }).nullish(),
   output_tokens_details: z.looseObject({ thinking_tokens: tokenCount }).nullish(),
 });
 export type AnthropicUsage = z.infer<typeof anthropicUsageSchema>;

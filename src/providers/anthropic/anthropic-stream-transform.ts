@@ -6,6 +6,7 @@
 import type { StreamPart } from '../../core/chat.js';
 import { GatewayError } from '../../core/errors.js';
 import { parseEventJson, type SseEvent } from '../shared/sse.js';
+import type { ReportedUsage } from '../shared/stream-usage.js';
 import { anthropicStreamError } from './anthropic-errors.js';
 import { mapAnthropicStopReason } from './anthropic-finish-reason.js';
 import { jsonToolName } from './anthropic-request.js';
@@ -37,6 +38,7 @@ type BlockState =
 type StreamState = {
   provider: string;
   usesJsonTool: boolean;
+  reported: ReportedUsage | undefined;
   started: boolean;
   blocks: Map<number, BlockState>;
   nextToolIndex: number;
@@ -47,14 +49,21 @@ type StreamState = {
 
 type EventHandler = (state: StreamState, payload: unknown) => StreamPart[];
 
-export type AnthropicStreamOptions = { provider: string; usesJsonTool: boolean };
+export type AnthropicStreamOptions = {
+  provider: string;
+  usesJsonTool: boolean;
+  /** Kept up to date with the usage so far, for a stream that breaks off before message_stop. */
+  reported?: ReportedUsage;
+};
 
 export async function* transformAnthropicStream(
   events: AsyncIterable<SseEvent>,
   options: AnthropicStreamOptions,
 ): AsyncGenerator<StreamPart> {
   const state: StreamState = {
-    ...options,
+    provider: options.provider,
+    usesJsonTool: options.usesJsonTool,
+    reported: options.reported,
     started: false,
     blocks: new Map(),
     nextToolIndex: 0,
@@ -86,6 +95,8 @@ function eventType(event: SseEvent, payload: unknown): string | undefined {
 const messageStart: EventHandler = (state, payload) => {
   const { message } = parseUpstream(state.provider, messageStartEventSchema, payload, 'message_start event');
   updateAnthropicUsage(state.usage, message.usage);
+  // message_start's output count is a placeholder; only message_delta's is the answer's.
+  if (message.usage && state.reported) state.reported.usage = toNeutralUsage(state.usage);
   if (state.started) return [];
   state.started = true;
   return [{ type: 'start', ...(message.id ? { id: message.id } : {}), ...(message.model ? { model: message.model } : {}) }];
@@ -161,6 +172,10 @@ const messageDelta: EventHandler = (state, payload) => {
   const event = parseUpstream(state.provider, messageDeltaEventSchema, payload, 'message_delta event');
   if (event.delta?.stop_reason) state.stopReason = event.delta.stop_reason;
   updateAnthropicUsage(state.usage, event.usage);
+  if (event.usage && state.reported) {
+    state.reported.usage = toNeutralUsage(state.usage);
+    state.reported.outputFinal = true;
+  }
   return [];
 };
 

@@ -5,7 +5,7 @@
 // |--------------------|-----------------------------------------------------------------------------|
 // | input.total        | input_tokens + cache_read_input_tokens + cache_creation_input_tokens        |
 // | input.cacheRead    | cache_read_input_tokens                                                     |
-// | input.cacheWrite   | cache_creation_input_tokens                                                 |
+// | input.cacheWrite   | cache_creation_input_tokens (else the sum of `cache_creation`'s 5m and 1h)   |
 // | output.total       | output_tokens (thinking included)                                           |
 // | output.reasoning   | output_tokens_details.thinking_tokens, 0 when absent                        |
 import type { Usage } from '../../core/chat.js';
@@ -36,9 +36,16 @@ export function updateAnthropicUsage(counters: AnthropicUsageCounters, usage: An
   if (!usage) return;
   counters.input = usage.input_tokens ?? counters.input;
   counters.cacheRead = usage.cache_read_input_tokens ?? counters.cacheRead;
-  counters.cacheWrite = usage.cache_creation_input_tokens ?? counters.cacheWrite;
+  counters.cacheWrite = usage.cache_creation_input_tokens ?? cacheCreationSum(usage) ?? counters.cacheWrite;
   counters.output = usage.output_tokens ?? counters.output;
   counters.thinking = usage.output_tokens_details?.thinking_tokens ?? counters.thinking;
+}
+
+/** Only for a body without the total: `cache_creation` breaks the same tokens down, it does not add to them. */
+function cacheCreationSum(usage: AnthropicUsage): number | undefined {
+  const split = usage.cache_creation;
+  if (!split) return undefined;
+  return (split.ephemeral_5m_input_tokens ?? 0) + (split.ephemeral_1h_input_tokens ?? 0);
 }
 
 export function toNeutralUsage(counters: AnthropicUsageCounters): Usage {

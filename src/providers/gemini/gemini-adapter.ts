@@ -1,8 +1,10 @@
 // The Google Gemini (Generative Language API v1beta) provider: neutral chat and embeddings translated to the
 // native endpoints. No `forward`: no client dialect is sent to Gemini byte for byte yet.
 import type { ChatRequest, ChatResult, EmbedRequest, EmbedResult } from '../../core/chat.js';
+import { chatPromptText, settleResultUsage } from '../../core/usage-estimate.js';
 import { callUpstream, readErrorText, readJson, type UpstreamResponse } from '../shared/http.js';
 import { iterateSse } from '../shared/sse.js';
+import { noReportedUsage, settleStreamUsage, type ReportedUsage } from '../shared/stream-usage.js';
 import type { AdapterOptions, CallContext, ChatStream, ProviderAdapter } from '../spec.js';
 import { toBatchEmbedRequest, toEmbedResult } from './gemini-embeddings.js';
 import { geminiHttpError } from './gemini-errors.js';
@@ -47,12 +49,14 @@ export function createGeminiAdapter(options: AdapterOptions): ProviderAdapter {
 
     async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
       const response = await post(request.model, 'generateContent', toGeminiRequest(request), context);
-      return toChatResult(provider, await readJson(provider, response.body, context.signal), request.model);
+      const result = toChatResult(provider, await readJson(provider, response.body, context.signal), request.model);
+      return settleResultUsage(result, () => chatPromptText(request));
     },
 
     async streamChat(request: ChatRequest, context: CallContext): Promise<ChatStream> {
       const response = await post(request.model, 'streamGenerateContent', toGeminiRequest(request), context);
-      return relay(provider, response, context.signal);
+      const reported = noReportedUsage();
+      return settleStreamUsage(relay(provider, response, context.signal, reported), () => chatPromptText(request), reported);
     },
 
     async embed(request: EmbedRequest, context: CallContext): Promise<EmbedResult> {
@@ -63,9 +67,9 @@ export function createGeminiAdapter(options: AdapterOptions): ProviderAdapter {
 }
 
 /** The stream parts; the upstream body is released when the consumer stops early or the stream fails. */
-async function* relay(provider: string, response: UpstreamResponse, signal: AbortSignal): ChatStream {
+async function* relay(provider: string, response: UpstreamResponse, signal: AbortSignal, reported: ReportedUsage): ChatStream {
   try {
-    yield* transformGeminiStream(provider, iterateSse(provider, response.body, signal));
+    yield* transformGeminiStream(provider, iterateSse(provider, response.body, signal), reported);
   } finally {
     if (!response.body.destroyed) response.body.destroy();
   }

@@ -2,6 +2,7 @@
 // https://ai.google.dev/api/embeddings#method:-models.batchembedcontents
 import type { EmbedRequest, EmbedResult } from '../../core/chat.js';
 import { GatewayError } from '../../core/errors.js';
+import { settleEmbedUsage } from '../../core/usage-estimate.js';
 import { batchEmbedResponseSchema, parseUpstream } from './gemini-response-schema.js';
 import { geminiModelResource } from './gemini-urls.js';
 import type { GeminiBatchEmbedRequest } from './gemini-wire.js';
@@ -27,11 +28,12 @@ export function toEmbedResult(provider: string, body: unknown, request: EmbedReq
       { provider },
     );
   }
-  const reported = response.usageMetadata?.promptTokenCount;
+  // Most Gemini embedding models report no token count (newer ones do): the input is then counted here.
+  const reported = response.usageMetadata?.promptTokenCount ?? undefined;
   return {
     model: request.model,
     embeddings: response.embeddings.map((embedding) => embedding.values),
-    usage: { input: reported ?? estimateTokens(request.input as string[]) },
+    usage: settleEmbedUsage(reported, request.input),
   };
 }
 
@@ -46,13 +48,4 @@ function textInputs(input: EmbedRequest['input']): string[] {
     });
   }
   return input;
-}
-
-/**
- * Most Gemini embedding responses carry no token count, so input tokens are ESTIMATED as ceil(characters / 4)
- * per input (the usual ~4 characters per token of English text). Rows billed from this are estimates.
- * When the response does report `usageMetadata.promptTokenCount` (newer models), that count is used instead.
- */
-export function estimateTokens(inputs: string[]): number {
-  return inputs.reduce((sum, text) => sum + Math.ceil(text.length / 4), 0);
 }

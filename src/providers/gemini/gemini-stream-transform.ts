@@ -4,6 +4,7 @@
 import type { FinishReason, StreamPart } from '../../core/chat.js';
 import { GatewayError } from '../../core/errors.js';
 import type { SseEvent } from '../shared/sse.js';
+import type { ReportedUsage } from '../shared/stream-usage.js';
 import { parseEventJson } from '../shared/sse.js';
 import { geminiStreamError } from './gemini-errors.js';
 import { blockedFinishReason, toFinishReason } from './gemini-finish-reason.js';
@@ -25,8 +26,13 @@ type OpenCall = { index: number; args: PartialArguments };
 /** One candidate = one choice. Tool indices count the calls of that choice, never the part's position in a chunk. */
 type ChoiceState = { nextTool: number; sawToolCall: boolean; finish?: FinishReason; open?: OpenCall };
 
-export async function* transformGeminiStream(provider: string, events: AsyncIterable<SseEvent>): AsyncGenerator<StreamPart> {
-  const stream = new GeminiStreamState(provider);
+/** `reported` is kept up to date with the running usage, for a stream that breaks off before its end. */
+export async function* transformGeminiStream(
+  provider: string,
+  events: AsyncIterable<SseEvent>,
+  reported?: ReportedUsage,
+): AsyncGenerator<StreamPart> {
+  const stream = new GeminiStreamState(provider, reported);
   for await (const event of events) {
     if (event.data.trim() === '') continue;
     const chunk = parseUpstream(provider, generateContentResponseSchema, parseEventJson(provider, event.data));
@@ -41,7 +47,10 @@ class GeminiStreamState {
   private blockReason: string | undefined;
   private readonly choices = new Map<number, ChoiceState>();
 
-  constructor(private readonly provider: string) {}
+  constructor(
+    private readonly provider: string,
+    private readonly reported: ReportedUsage | undefined,
+  ) {}
 
   *onChunk(chunk: GeminiResponse): Generator<StreamPart> {
     if (chunk.error) throw geminiStreamError(this.provider, chunk.error);
@@ -56,6 +65,11 @@ class GeminiStreamState {
     // Running totals: the last one seen is the answer's usage.
     if (chunk.usageMetadata) this.usage = chunk.usageMetadata;
     const candidates = chunk.candidates ?? [];
+    if (this.reported && chunk.usageMetadata) {
+      this.reported.usage = toUsage(chunk.usageMetadata);
+      // Running totals: final only on the chunk that finishes the answer.
+      this.reported.outputFinal ||= candidates.some((candidate) => Boolean(candidate.finishReason));
+    }
     if (candidates.length === 0 && chunk.promptFeedback?.blockReason) this.blockReason = chunk.promptFeedback.blockReason;
     for (const [position, candidate] of candidates.entries()) yield* this.onCandidate(candidate, candidate.index ?? position);
   }

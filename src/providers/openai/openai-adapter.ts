@@ -3,9 +3,17 @@
 // Wire format: ../../../shared/reference/openai.md ; vendor deviations: mapping.md §8.
 import type { ChatResult, StreamPart } from '../../core/chat.js';
 import { GatewayError } from '../../core/errors.js';
+import {
+  chatPromptText,
+  completionPromptText,
+  settleEmbedUsage,
+  settleResultUsage,
+  type TokenTally,
+} from '../../core/usage-estimate.js';
 import type { CompatiblePreset } from '../compatible/presets.js';
 import { readJson } from '../shared/http.js';
 import { iterateSse, parseEventJson } from '../shared/sse.js';
+import { settleStreamUsage } from '../shared/stream-usage.js';
 import type { AdapterOptions, CallContext, ChatStream, ProviderAdapter } from '../spec.js';
 import { encodeChatRequest, encodeCompletionRequest, type RequestBody } from './openai-chat-request.js';
 import { decodeResponse, type ResponseFlavour } from './openai-chat-response.js';
@@ -35,21 +43,30 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdap
     dialect: 'openai',
     // async: an invalid request (e.g. n > 1 where one choice is served) rejects rather than throws.
     chat: async (request, context) =>
-      calls.json('/chat/completions', encodeChatRequest({ ...request, stream: false }, encode), 'chat', context),
+      calls.json('/chat/completions', encodeChatRequest({ ...request, stream: false }, encode), 'chat', context, () =>
+        chatPromptText(request),
+      ),
     streamChat: async (request, context) =>
-      calls.stream('/chat/completions', encodeChatRequest({ ...request, stream: true }, encode), 'chat', context),
+      calls.stream('/chat/completions', encodeChatRequest({ ...request, stream: true }, encode), 'chat', context, () =>
+        chatPromptText(request),
+      ),
   };
   if (!preset || preset.completions) {
     adapter.complete = async (request, context) =>
-      calls.json('/completions', encodeCompletionRequest({ ...request, stream: false }, encode), 'completion', context);
+      calls.json('/completions', encodeCompletionRequest({ ...request, stream: false }, encode), 'completion', context, () =>
+        completionPromptText(request),
+      );
     adapter.streamComplete = async (request, context) =>
-      calls.stream('/completions', encodeCompletionRequest({ ...request, stream: true }, encode), 'completion', context);
+      calls.stream('/completions', encodeCompletionRequest({ ...request, stream: true }, encode), 'completion', context, () =>
+        completionPromptText(request),
+      );
   }
   if (!preset || preset.embeddings) {
     adapter.embed = async (request, context) => {
       const body = JSON.stringify(encodeEmbedRequest(request, preset));
       const response = await postUpstream(connection, '/embeddings', body, context, 'json');
-      return decodeEmbedResponse(await readJson(connection.provider, response.body, context.signal), connection.provider);
+      const result = decodeEmbedResponse(await readJson(connection.provider, response.body, context.signal), connection.provider);
+      return { ...result, usage: settleEmbedUsage(result.usage.input, request.input) };
     };
   }
   const forward: ProviderAdapter['forward'] = async (request, context) => forwardRequest(connection, preset, request, context);
@@ -66,19 +83,19 @@ class OpenAICalls {
     private readonly preset: CompatiblePreset | undefined,
   ) {}
 
-  async json(path: string, body: RequestBody, flavour: ResponseFlavour, context: CallContext): Promise<ChatResult> {
+  async json(path: string, body: RequestBody, flavour: ResponseFlavour, context: CallContext, prompt: () => TokenTally): Promise<ChatResult> {
     const response = await postUpstream(this.connection, path, JSON.stringify(body), context, 'json');
     const raw = await readJson(this.connection.provider, response.body, context.signal);
-    return decodeResponse(raw, flavour, this.connection.provider, this.preset);
+    return settleResultUsage(decodeResponse(raw, flavour, this.connection.provider, this.preset), prompt);
   }
 
   /** Resolves once the upstream answered 2xx with an event stream: the last point where fallback can act. */
-  async stream(path: string, body: RequestBody, flavour: ResponseFlavour, context: CallContext): Promise<ChatStream> {
+  async stream(path: string, body: RequestBody, flavour: ResponseFlavour, context: CallContext, prompt: () => TokenTally): Promise<ChatStream> {
     const response = await postUpstream(this.connection, path, JSON.stringify(body), context, 'sse');
     await rejectJsonStream(this.connection, response, context.signal);
     const transform = new OpenAIStreamTransform(flavour, this.preset);
     const parts = streamParts(this.connection.provider, response.body, context.signal, transform);
-    return releaseOnReturn(parts, response.body);
+    return releaseOnReturn(settleStreamUsage(parts, prompt, transform.reported), response.body);
   }
 }
 

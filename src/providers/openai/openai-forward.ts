@@ -1,15 +1,19 @@
 // The same-dialect fast path: the client's body goes upstream as sent, the upstream's bytes come back unchanged,
 // tapped only to meter. Streams always ask the upstream for usage; when the client did not ask for it, the
-// usage-only chunk (`"choices":[]` with `usage`, openai.md §5) is cut from the relayed bytes.
+// usage-only chunk (`"choices":[]` with `usage`, openai.md §5) is cut from the relayed bytes. An upstream that
+// reports no usage anyway (a server ignoring `include_usage`, a stream cut short) is metered from an estimate.
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { Usage } from '../../core/chat.js';
 import { GatewayError } from '../../core/errors.js';
+import { OutputTally, settleUsage, type TokenTally } from '../../core/usage-estimate.js';
 import type { CompatiblePreset } from '../compatible/presets.js';
 import { headerValue, networkError, type UpstreamResponse } from '../shared/http.js';
+import { requestPromptText } from '../shared/request-text.js';
 import type { CallContext, ForwardedResponse, ForwardRequest } from '../spec.js';
 import { streamEventError } from './openai-errors.js';
 import { postUpstream, rejectJsonStream, releaseOnReturn, type OpenAIConnection } from './openai-http.js';
 import { convertUsage, usageOfChunk } from './openai-usage.js';
+import { addOpenAIOutput } from './openai-usage-estimate.js';
 import { isRecord, type JsonRecord } from './openai-wire.js';
 
 export async function forwardRequest(
@@ -19,7 +23,8 @@ export async function forwardRequest(
   context: CallContext,
 ): Promise<ForwardedResponse> {
   const accept = request.stream ? 'sse' : 'json';
-  const response = await postUpstream(connection, request.path, forwardBody(request), context, accept);
+  const response = await postUpstream(connection, request.path, forwardBody(request, preset), context, accept);
+  const prompt = () => requestPromptText(request.body);
   if (!request.stream) {
     const body = await readBuffer(connection.provider, response, context.signal);
     return {
@@ -27,23 +32,26 @@ export async function forwardRequest(
       status: response.status,
       contentType: headerValue(response.headers, 'content-type') ?? 'application/json',
       body,
-      usage: usageOfJsonBody(body, preset),
+      usage: usageOfJsonBody(body, preset, prompt),
     };
   }
   await rejectJsonStream(connection, response, context.signal);
-  const tap = new ForwardStreamTap(connection.provider, preset, !request.includeUsage);
+  const tap = new ForwardStreamTap(connection.provider, preset, !request.includeUsage, prompt);
   return {
     kind: 'stream',
     status: response.status,
     contentType: headerValue(response.headers, 'content-type') ?? 'text/event-stream',
     body: releaseOnReturn(tap.relay(response.body, context.signal), response.body),
-    usage: () => tap.usage,
+    usage: () => tap.finalUsage(),
   };
 }
 
-/** The client's bytes verbatim, unless usage has to be asked for on its behalf (then the parsed body, amended). */
-export function forwardBody(request: ForwardRequest): string {
-  if (request.stream && !request.includeUsage) {
+/**
+ * The client's bytes verbatim, unless usage has to be asked for on its behalf (then the parsed body, amended).
+ * Not for presets whose provider does not document `stream_options` (they stream usage unasked).
+ */
+export function forwardBody(request: ForwardRequest, preset?: CompatiblePreset): string {
+  if (request.stream && !request.includeUsage && preset?.streamUsageOption !== false) {
     const options = isRecord(request.body.stream_options) ? request.body.stream_options : {};
     return JSON.stringify({ ...request.body, stream_options: { ...options, include_usage: true } });
   }
@@ -59,20 +67,28 @@ async function readBuffer(provider: string, response: UpstreamResponse, signal: 
   }
 }
 
-function usageOfJsonBody(body: Buffer, preset: CompatiblePreset | undefined): Usage | undefined {
-  // Cheap check first: an embeddings or chat body without usage needs no parse.
-  if (body.indexOf('"usage"') === -1) return undefined;
+function usageOfJsonBody(body: Buffer, preset: CompatiblePreset | undefined, prompt: () => TokenTally): Usage {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    return isRecord(parsed) ? convertUsage(parsed.usage, preset) : undefined;
+    parsed = JSON.parse(body.toString('utf8'));
   } catch {
-    // The bytes go to the client unchanged either way; an unreadable body is just not metered.
-    return undefined;
+    // The bytes go to the client unchanged either way; an unreadable body is metered from the prompt alone.
   }
+  const reported = isRecord(parsed) ? convertUsage(parsed.usage, preset) : undefined;
+  // The common case: a full report; the answer's text is not read.
+  if (reported && reported.input.total > 0 && reported.output.total > 0) return reported;
+  const output = new OutputTally();
+  if (isRecord(parsed)) addOpenAIOutput(output, parsed, preset);
+  return settleUsage({ reported, prompt, output });
 }
 
 class ForwardStreamTap {
   usage: Usage | undefined;
+  /** Every relayed event, kept by reference: read again only when the upstream reported no usage. */
+  private readonly events: Buffer[] = [];
+  private settled: Usage | undefined;
+  /** The usage came in the usage-only chunk or on a finish chunk: the answer's final count. */
+  private usageFinal = false;
   private done = false;
   private error: GatewayError | undefined;
   /** Set by `inspect` when the event just parsed is the usage-only chunk. */
@@ -85,8 +101,38 @@ class ForwardStreamTap {
     private readonly provider: string,
     private readonly preset: CompatiblePreset | undefined,
     private readonly stripUsageChunk: boolean,
+    private readonly prompt: () => TokenTally,
   ) {
     this.parser = createParser({ onEvent: (event) => this.inspect(event.data) });
+  }
+
+  /** The usage once the relay has ended (normally, broken or abandoned): the reported one, else an estimate. */
+  finalUsage(): Usage {
+    if (this.settled) return this.settled;
+    const reported = this.usage;
+    // The common case: a full report at the end of a finished stream; no text is read again.
+    const outputFinal = this.done || this.usageFinal;
+    if (reported && outputFinal && reported.input.total > 0 && reported.output.total > 0) return reported;
+    this.settled = settleUsage({ reported, outputFinal, prompt: this.prompt, output: this.producedText() });
+    return this.settled;
+  }
+
+  private producedText(): OutputTally {
+    const output = new OutputTally();
+    const parser = createParser({
+      onEvent: (event) => {
+        if (event.data === '[DONE]') return;
+        try {
+          const payload: unknown = JSON.parse(event.data);
+          if (isRecord(payload)) addOpenAIOutput(output, payload, this.preset);
+        } catch {
+          // A malformed event carried no countable text.
+        }
+      },
+    });
+    for (const event of this.events) parser.feed(event.toString('utf8'));
+    parser.feed('\n\n');
+    return output;
   }
 
   async *relay(body: AsyncIterable<unknown>, signal: AbortSignal): AsyncGenerator<Buffer> {
@@ -124,6 +170,7 @@ class ForwardStreamTap {
           });
         }
         if (!(this.usageOnly && this.stripUsageChunk)) kept.push(event);
+        this.events.push(event);
         start = end;
       }
       pending = pending.subarray(start);
@@ -132,6 +179,7 @@ class ForwardStreamTap {
     if (pending.length > 0) {
       // A last event without its blank line: relayed as it came.
       this.parser.feed(pending.toString('utf8'));
+      this.events.push(pending);
       yield pending;
     }
     this.parser.feed('\n\n');
@@ -159,6 +207,7 @@ class ForwardStreamTap {
     if (!usage) return;
     this.usage = usage;
     this.usageOnly = isUsageOnlyChunk(payload);
+    this.usageFinal = this.usageOnly || (Array.isArray(payload.choices) && payload.choices.some(isFinishing));
   }
 }
 
@@ -172,6 +221,8 @@ function looksLikeJsonObject(data: string): boolean {
 }
 
 const isUsageOnlyChunk = (payload: JsonRecord): boolean => Array.isArray(payload.choices) && payload.choices.length === 0;
+
+const isFinishing = (choice: unknown): boolean => isRecord(choice) && choice.finish_reason !== null && choice.finish_reason !== undefined;
 
 /**
  * Whether an event's JSON has a `"usage"` key holding an object. OpenAI repeats `"usage":null` on every chunk

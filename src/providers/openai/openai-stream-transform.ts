@@ -2,6 +2,7 @@
 // Tool calls are accumulated by `index`, not arrival order; `id` and `name` come once, on a call's first delta.
 import type { StreamPart, Usage } from '../../core/chat.js';
 import type { CompatiblePreset } from '../compatible/presets.js';
+import { noReportedUsage, type ReportedUsage } from '../shared/stream-usage.js';
 import { syntheticToolCallId, type ResponseFlavour } from './openai-chat-response.js';
 import { mapFinishReason, usageOfChunk } from './openai-usage.js';
 import { argumentsOf, isRecord, reasoningOf, recordOf, splitContent, stringOf, type JsonRecord } from './openai-wire.js';
@@ -31,6 +32,8 @@ export class OpenAIStreamTransform {
   constructor(
     private readonly flavour: ResponseFlavour,
     private readonly preset: CompatiblePreset | undefined,
+    /** Where the usage seen so far is kept, for a stream that breaks off before [DONE]. */
+    readonly reported: ReportedUsage = noReportedUsage(),
   ) {}
 
   /** The parts one parsed chunk produces. */
@@ -58,7 +61,12 @@ export class OpenAIStreamTransform {
   private read(chunk: JsonRecord, parts: StreamPart[]): void {
     // Usage may repeat (Perplexity sends it on every chunk, OpenAI `usage:null` on each): keep the latest.
     const usage = usageOfChunk(chunk, this.preset);
-    if (usage) this.usage = usage;
+    if (usage) {
+      this.usage = usage;
+      this.reported.usage = usage;
+      // The usage-only chunk, or usage on a finish chunk (Groq, Mistral): the final count.
+      this.reported.outputFinal = !Array.isArray(chunk.choices) || chunk.choices.length === 0 || chunk.choices.some(isFinishing);
+    }
     if (!Array.isArray(chunk.choices)) return;
     for (const raw of chunk.choices) {
       if (!isRecord(raw)) continue;
@@ -130,6 +138,9 @@ export class OpenAIStreamTransform {
     return call;
   }
 }
+
+const isFinishing = (choice: unknown): boolean =>
+  isRecord(choice) && choice.finish_reason !== null && choice.finish_reason !== undefined;
 
 function newCall(state: ChoiceState): ToolCallState {
   const call = { index: state.calls, id: undefined, name: undefined, started: false, pendingArguments: '' };

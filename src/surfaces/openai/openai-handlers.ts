@@ -2,6 +2,7 @@
 // usage); any other upstream → decode to the neutral form, call the adapter, encode back.
 import type { ChatRequest, CompletionRequest } from '../../core/chat.js';
 import { GatewayError } from '../../core/errors.js';
+import { embedUsage } from '../../core/usage-estimate.js';
 import type { Exchange } from '../../http/server.js';
 import type { ProviderAdapter } from '../../providers/spec.js';
 import {
@@ -52,7 +53,7 @@ export async function handleEmbeddings(deps: OpenAISurfaceDeps, exchange: Exchan
   }
   const request = decodeEmbeddingRequest(call.body, call.route.entry.upstreamId);
   const result = await upstream(call, adapter.embed(request, call.context));
-  const usage = { input: { total: result.usage.input, cacheRead: 0, cacheWrite: 0 }, output: { total: 0, reasoning: 0 } };
+  const usage = embedUsage(result);
   sendResult(exchange.response, call.meter, usage, encodeEmbeddings(result, call.body.model, call.body.encoding_format ?? 'float'));
 }
 

@@ -2,6 +2,7 @@
 // adapter, encode. Chat and generate are metered as `chat`, embeddings as `embeddings`.
 import type { ChatChoice, ChatRequest, ChatResult } from '../../core/chat.js';
 import { GatewayError } from '../../core/errors.js';
+import { embedUsage } from '../../core/usage-estimate.js';
 import type { Exchange } from '../../http/server.js';
 import { upstream, type ModelCallDeps } from '../../pipeline/model-call.js';
 import { firstChoice, prepareCall, relayParts, responseId, sendResult, type SimpleCall } from './simple-call.js';
@@ -37,7 +38,7 @@ export async function handleEmbeddings(deps: ModelCallDeps, exchange: Exchange):
   }
   const request = decodeEmbeddingsRequest(call.body, call.route.entry.upstreamId);
   const result = await upstream(call, adapter.embed(request, call.context));
-  const usage = { input: { total: result.usage.input, cacheRead: 0, cacheWrite: 0 }, output: { total: 0, reasoning: 0 } };
+  const usage = embedUsage(result);
   sendResult(exchange, call.meter, usage, encodeEmbeddings(result, call.body.model, typeof call.body.input === 'string'));
 }
 

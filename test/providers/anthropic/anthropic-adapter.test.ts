@@ -291,6 +291,9 @@ test('aborting the call context ends the upstream request', { timeout: 20_000 },
     assert.equal((await iterator.next()).value?.type, 'start');
     const pending = iterator.next();
     controller.abort();
-    await assert.rejects(pending, { name: 'GatewayError', code: 'client_closed' });
+    // The usage so far comes first (for the meter), then the abort.
+    const usage = await pending;
+    assert.equal(usage.value?.type === 'usage' && usage.value.usage.estimated, true);
+    await assert.rejects(iterator.next(), { name: 'GatewayError', code: 'client_closed' });
     await upstream.clientClosed();
   }));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChatRequest } from '../../../src/core/chat.js';
+import type { ChatRequest, StreamPart } from '../../../src/core/chat.js';
 import { GatewayError } from '../../../src/core/errors.js';
 import { sseHeaders } from '../../helpers/replay-server.js';
 import { callContext, collect } from '../adapter-calls.js';
@@ -104,7 +104,8 @@ test('an in-band error event throws a GatewayError mapped from its type', () =>
         for await (const part of stream) seen.push(part.type);
       })(),
     );
-    assert.deepEqual(seen, ['start']);
+    // The usage so far (message_start's input, the output estimated) goes out before the error, to meter it.
+    assert.deepEqual(seen, ['start', 'usage']);
     assert.equal(error.code, 'unavailable');
     assert.equal(error.status, 503);
     assert.match(error.message, /overloaded_error.*Overloaded/);
@@ -127,16 +128,40 @@ test('a stream cut before message_stop throws instead of finishing', () =>
     // Everything up to message_delta: no message_stop.
     upstream.reply({ headers: sseHeaders, body: chunksToSse(lines.slice(0, -1).join('\n')) });
     const stream = await upstream.adapter.streamChat(request(true), callContext());
-    const seen: string[] = [];
+    const seen: StreamPart[] = [];
     const error = await failure(
       (async () => {
-        for await (const part of stream) seen.push(part.type);
+        for await (const part of stream) seen.push(part);
       })(),
     );
     assert.equal(error.code, 'upstream_bad_response');
     assert.match(error.message, /ended before message_stop/);
-    assert.equal(seen.includes('finish'), false);
-    assert.equal(seen.includes('usage'), false);
+    assert.equal(seen.some((part) => part.type === 'finish'), false);
+    // message_delta's counts arrived before the cut: the provider's own usage is handed on, just before the error.
+    assert.deepEqual(seen.at(-1), {
+      type: 'usage',
+      usage: { input: { total: 12, cacheRead: 0, cacheWrite: 0 }, output: { total: 30, reasoning: 0 } },
+    });
+  }));
+
+test('a stream cut before message_delta keeps message_start input counts and estimates the output', () =>
+  withUpstream(async (upstream) => {
+    const lines = fixture('anthropic-text.chunks.txt').split('\n');
+    // Through the last text delta: message_start's output_tokens (1) is only a placeholder.
+    upstream.reply({ headers: sseHeaders, body: chunksToSse(lines.slice(0, 9).join('\n')) });
+    const parts: StreamPart[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const part of await upstream.adapter.streamChat(request(true), callContext())) parts.push(part);
+      })(),
+    );
+    assert.equal(error.code, 'upstream_bad_response');
+    const usage = parts.at(-1)?.type === 'usage' ? (parts.at(-1) as Extract<StreamPart, { type: 'usage' }>).usage : undefined;
+    assert.ok(usage, 'a usage part before the error');
+    assert.equal(usage.estimated, true);
+    assert.equal(usage.input.total, 12, 'the reported input count is kept');
+    // "Hello! I'm doing well, thank you for asking. How are you doing today? Is there anything I can help you with?"
+    assert.ok(usage.output.total > 20 && usage.output.total < 35, `output estimated from the streamed text: ${usage.output.total}`);
   }));
 
 test('a malformed event is a bad response', () =>

@@ -49,10 +49,13 @@ test('Groq: usage only in x_groq.usage is still metered', async () => {
     type: 'usage',
     usage: { input: { total: 210, cacheRead: 0, cacheWrite: 0 }, output: { total: 15, reasoning: 0 } },
   });
-  // OpenAI itself has no such field: nothing is made up.
+  // OpenAI itself has no such field: x_groq is not read there, and the usage is the gateway's estimate.
   upstream.reply({ headers: sseHeaders, body: toSse(lines) });
   const plain = await collect(await upstream.adapter().streamChat(request, callContext()));
-  assert.equal(plain.some((part) => part.type === 'usage'), false);
+  const usage = plain.filter((part) => part.type === 'usage');
+  assert.equal(usage.length, 1);
+  assert.equal(usage[0]!.type === 'usage' && usage[0]!.usage.estimated, true);
+  assert.notEqual(usage[0]!.type === 'usage' && usage[0]!.usage.input.total, 210);
 });
 
 test('DeepSeek: recorded reasoning_content, tool call and cache-hit usage', async () => {

@@ -180,19 +180,25 @@ test('an error object inside the stream is thrown as the mapped GatewayError, af
   // The real 503 body (gemini-503-overloaded.json) framed as an SSE event.
   const errorEvent = `data: ${JSON.stringify(JSON.parse(fixture('gemini-503-overloaded.json')))}\r\n\r\n`;
   const { parts, error } = await readUntilError([lines[0]!, errorEvent]);
-  assert.deepEqual(parts.map((part) => part.type), ['start', 'text-delta']);
+  // The usage so far goes out just before the error, for the meter.
+  assert.deepEqual(parts.map((part) => part.type), ['start', 'text-delta', 'usage']);
   assert.equal(error.code, 'unavailable');
   assert.equal(error.status, 503);
   assert.match(error.message, /overloaded/);
   const rpcOnly = await readUntilError([`data: {"error":{"message":"Quota","status":"RESOURCE_EXHAUSTED"}}\n\n`]);
   assert.equal(rpcOnly.error.code, 'rate_limited');
-  assert.deepEqual(rpcOnly.parts, []);
+  assert.deepEqual(rpcOnly.parts.map((part) => part.type), ['usage']);
 });
 
-test('a stream that ends without any finishReason was cut: upstream_bad_response, no usage or finish', async () => {
+test('a stream that ends without any finishReason was cut: upstream_bad_response, no finish, the running usage marked estimated', async () => {
   const lines = sseFromLines(fixture('google-text.chunks.txt'));
   const { parts, error } = await readUntilError(lines.slice(0, 2));
-  assert.deepEqual(parts.map((part) => part.type), ['start', 'text-delta', 'text-delta']);
+  assert.deepEqual(parts.map((part) => part.type), ['start', 'text-delta', 'text-delta', 'usage']);
+  // The second chunk's running totals (prompt 9, candidates 23, thoughts 185) are not the answer's final ones.
+  assert.deepEqual(parts.at(-1), {
+    type: 'usage',
+    usage: { input: { total: 9, cacheRead: 0, cacheWrite: 0 }, output: { total: 208, reasoning: 185 }, estimated: true },
+  });
   assert.equal(error.code, 'upstream_bad_response');
   assert.equal(error.status, 502);
 });
@@ -200,7 +206,7 @@ test('a stream that ends without any finishReason was cut: upstream_bad_response
 test('a malformed chunk fails the stream', async () => {
   const lines = sseFromLines(fixture('google-text.chunks.txt'));
   const { parts, error } = await readUntilError([lines[0]!, 'data: {"candidates":[{"content":\r\n\r\n', lines[2]!]);
-  assert.deepEqual(parts.map((part) => part.type), ['start', 'text-delta']);
+  assert.deepEqual(parts.map((part) => part.type), ['start', 'text-delta', 'usage']);
   assert.equal(error.code, 'upstream_bad_response');
   assert.match(error.message, /malformed/);
 });
@@ -215,7 +221,9 @@ test('aborting the call context stops the upstream stream (client_closed) and cl
   assert.equal((await iterator.next()).value?.type, 'text-delta');
   const pending = iterator.next();
   controller.abort();
-  await assert.rejects(pending, (error: unknown) => {
+  // The usage so far comes first (for the meter), then the abort.
+  assert.equal((await pending).value?.type, 'usage');
+  await assert.rejects(iterator.next(), (error: unknown) => {
     assert.ok(error instanceof GatewayError);
     assert.equal(error.code, 'client_closed');
     return true;

@@ -252,12 +252,17 @@ test('streamChat tags parts of other choices with their index', async () => {
   const parts = await collect(
     await upstream.adapter().streamChat({ model: 'm', stream: true, n: 2, messages: [] }, callContext()),
   );
-  assert.deepEqual(parts.slice(1), [
+  assert.deepEqual(parts.slice(1, -1), [
     { type: 'text-delta', text: 'a' },
     { type: 'text-delta', text: 'b', choice: 1 },
     { type: 'finish', reason: { unified: 'length', raw: 'length' }, choice: 1 },
     { type: 'finish', reason: { unified: 'stop', raw: 'stop' } },
   ]);
+  // This upstream sent no usage: the gateway's estimate closes the stream, both choices' text counted.
+  const last = parts.at(-1);
+  assert.equal(last?.type, 'usage');
+  assert.equal(last?.type === 'usage' && last.usage.estimated, true);
+  assert.equal(last?.type === 'usage' && last.usage.output.total > 0, true);
 });
 
 test('a stream cut before [DONE] yields what came, then throws upstream_bad_response', async () => {
@@ -271,7 +276,8 @@ test('a stream cut before [DONE] yields what came, then throws upstream_bad_resp
     })(),
     (error: unknown) => error instanceof GatewayError && error.code === 'upstream_bad_response',
   );
-  assert.deepEqual(parts, ['start', 'text-delta', 'text-delta', 'text-delta', 'text-delta']);
+  // The estimated usage of what came goes out just before the error.
+  assert.deepEqual(parts, ['start', 'text-delta', 'text-delta', 'text-delta', 'text-delta', 'usage']);
 });
 
 test('an error event mid-stream throws the mapped error', async () => {

@@ -147,7 +147,11 @@ test('a stream cut before [DONE] relays what came, then throws upstream_bad_resp
     const { bytes, error } = await drain(response.body);
     assert.equal(bytes.toString('utf8'), cut);
     assert.ok(error instanceof GatewayError && error.code === 'upstream_bad_response', String(error));
-    assert.equal(response.usage(), undefined);
+    // No usage came: the prompt ("hi") and the text relayed ("**Holiday Name") are counted, marked estimated.
+    const usage = response.usage();
+    assert.equal(usage?.estimated, true);
+    assert.ok(usage.input.total > 0 && usage.input.total < 12, `input ${usage.input.total}`);
+    assert.ok(usage.output.total >= 2 && usage.output.total <= 5, `output ${usage.output.total}`);
   }
 });
 
