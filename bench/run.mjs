@@ -9,7 +9,8 @@ import { memoryOf, phasesFor, readReferences, runPhase, verifyRoute, warmUp } fr
 import { helpText, parseOptions } from './lib/options.mjs';
 import { killAllNow, onCleanup, pinSelf, stopAll, stopProcess } from './lib/processes.mjs';
 import { renderReport } from './lib/report.mjs';
-import { repoRoot, simulatorHits, startSimulator, targetsById } from './lib/targets.mjs';
+import { describeLimitMode } from './lib/gateway-limits.mjs';
+import { repoRoot, simulatorHits, startSimulator, targetsFor } from './lib/targets.mjs';
 
 const log = (line) => process.stdout.write(`${line}\n`);
 // Set on Ctrl-C / SIGTERM: nothing more is started and no report is written from a cut-short run.
@@ -72,6 +73,7 @@ async function measureTarget(context, target, round) {
   log(`${prefix}: starting`);
   const running = await target.start({
     simOrigin: context.simOrigin, core: context.cores.target, startTimeoutS: options.startTimeoutS, gatewayMainPath: options.gatewayMain,
+    redisUrl: options.redisUrl,
   });
   try {
     const routes = await verifyTarget(context, target, running, round);
@@ -149,7 +151,7 @@ async function startUpstream(context) {
 
 async function runRounds(context) {
   const { options, results } = context;
-  const targets = options.targets.map((id) => targetsById[id]);
+  const targets = targetsFor(options);
   for (let round = 1; round <= options.rounds; round += 1) {
     const shift = (round - 1) % targets.length;
     for (const target of [...targets.slice(shift), ...targets.slice(0, shift)]) {
@@ -189,7 +191,10 @@ function prepare(options) {
   onCleanup(() => rmSync(tmpDir, { recursive: true, force: true }));
   const results = {
     options, problems: [], failures: {}, rounds: Array.from({ length: options.rounds }, () => ({})),
-    meta: { date: new Date().toISOString(), node: process.versions.node, cpu: machineDescription(), cores, closedGenerator: closedGeneratorLabel(wrk, options) },
+    meta: {
+      date: new Date().toISOString(), node: process.versions.node, cpu: machineDescription(), cores, closedGenerator: closedGeneratorLabel(wrk, options),
+      gatewayLimits: options.targets.includes('gateway') ? options.gatewayLimits.map(describeLimitMode) : [],
+    },
   };
   return { options, cores, wrk, tmpDir, results, log, routeFailures: new Set() };
 }

@@ -1,5 +1,6 @@
 // Command-line options of bench/run.mjs.
 import { parseArgs } from 'node:util';
+import { limitModes } from './gateway-limits.mjs';
 
 export const helpText = `Usage: node bench/run.mjs [options]      (npm run bench builds first, then runs this)
 
@@ -26,6 +27,11 @@ Options:
   --node-generator        use the Node closed-loop generator even when wrk is installed
   --simulator-cli FILE    the project simulator's entry point (default dist/src/simulator/cli.js)
   --gateway-main FILE     the gateway's entry point (default dist/src/main.js)
+  --gateway-limits LIST   comma list of off | memory | redis (default off): the gateway target once per
+                          mode. memory / redis: every call counts against a plan far above the load
+                          (nothing is refused), counters in the gateway's memory or on Redis; with off
+                          and a limits mode in one run the report compares them per round
+  --redis-url URL         Redis for --gateway-limits redis (default $REDIS_URL, else redis://127.0.0.1:6379)
   --client-key KEY        bearer token the load sends to the simulator and baselines (default "bench"); the
                           gateway gets the admin key it prints at its first start on a fresh data directory
   --quiet-wait S          before each phase, wait up to S s while other processes keep more than
@@ -55,6 +61,8 @@ export function parseOptions(argv) {
       simulator: { type: 'string', default: 'auto' },
       'client-key': { type: 'string', default: 'bench' },
       'gateway-main': { type: 'string' },
+      'gateway-limits': { type: 'string', default: 'off' },
+      'redis-url': { type: 'string' },
       'simulator-cli': { type: 'string' },
       out: { type: 'string' },
       ...Object.fromEntries(Object.keys(defaults).map((name) => [name, { type: 'string' }])),
@@ -73,6 +81,11 @@ export function parseOptions(argv) {
   const unknown = targets.filter((name) => !allTargets.includes(name));
   if (unknown.length > 0) throw new Error(`unknown target(s) ${unknown.join(', ')}; known: ${allTargets.join(', ')}`);
   if (!['auto', 'project', 'stand-in'].includes(values.simulator)) throw new Error('--simulator must be auto, project or stand-in');
+  const gatewayLimits = [...new Set(values['gateway-limits'].split(',').map((mode) => mode.trim()).filter(Boolean))];
+  const badModes = gatewayLimits.filter((mode) => !limitModes.includes(mode));
+  if (gatewayLimits.length === 0 || badModes.length > 0) {
+    throw new Error(`--gateway-limits takes a comma list of ${limitModes.join(', ')}; got ${JSON.stringify(values['gateway-limits'])}`);
+  }
   return {
     help: values.help === true,
     quick: values.quick === true,
@@ -93,6 +106,8 @@ export function parseOptions(argv) {
     forceNodeGenerator: values['node-generator'] === true,
     clientKey: values['client-key'],
     gatewayMain: values['gateway-main'] ?? null,
+    gatewayLimits,
+    redisUrl: values['redis-url'] ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     simulatorCli: values['simulator-cli'] ?? null,
     out: values.out ?? null,
   };

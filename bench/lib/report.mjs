@@ -1,13 +1,18 @@
 // Turns the per-round results into the Markdown report. Every ratio and every "added" figure is
 // computed within one round (target vs the bare proxy / the direct call of that same round), and
 // the median over rounds is what is shown.
+import { gatewayLabel, gatewayTargetId } from './gateway-limits.mjs';
 import { median, minMax } from './stats.mjs';
 
-const rowOrder = [
-  ['direct', 'pass-through'], ['direct', 'translated'], ['bare', 'pass-through'],
-  ['parse', 'pass-through'], ['gateway', 'pass-through'], ['gateway', 'translated'],
-];
-const labels = { direct: 'direct (simulator)', bare: 'bare proxy', parse: 'bare + JSON parse', gateway: 'gateway' };
+const baseRows = [['direct', 'pass-through'], ['direct', 'translated'], ['bare', 'pass-through'], ['parse', 'pass-through']];
+const labels = { direct: 'direct (simulator)', bare: 'bare proxy', parse: 'bare + JSON parse' };
+// The most the limits may cost, as a factor on the gateway's figures without them (same run, same round).
+const limitsCostBound = 1.3;
+
+/** The gateway's --gateway-limits modes in this run (none when it was not among the targets). */
+function gatewayModes(results) {
+  return results.options.targets.includes('gateway') ? (results.options.gatewayLimits ?? ['off']) : [];
+}
 const routeLabels = { 'pass-through': 'pass-through', translated: 'translated' };
 
 const fmt = {
@@ -73,9 +78,13 @@ function table(header, rows) {
 }
 
 function rowsFor(results) {
-  return rowOrder
+  const rows = baseRows
     .filter(([target]) => results.options.targets.includes(target))
-    .map(([target, route]) => ({ target, route, label: labels[target], routeLabel: routeLabels[route], m: metrics(results, target, route) }));
+    .map(([target, route]) => ({ target, route, label: labels[target] }));
+  for (const mode of gatewayModes(results)) {
+    for (const route of ['pass-through', 'translated']) rows.push({ target: gatewayTargetId(mode), route, label: gatewayLabel(mode) });
+  }
+  return rows.map((row) => ({ ...row, routeLabel: routeLabels[row.route], m: metrics(results, row.target, row.route) }));
 }
 
 function summaryTable(rows, options) {
@@ -151,10 +160,13 @@ function check(name, value, passes, detail) {
   return `- ${passes ? 'PASS' : 'FAIL'} — ${name}: ${detail}`;
 }
 
+// The targets are the core gateway's (limits off); a run with limits modes only checks its first one.
 function targetChecks(results) {
-  const pass = metrics(results, 'gateway', 'pass-through');
-  const translated = metrics(results, 'gateway', 'translated');
-  const failure = results.failures.gateway ?? results.failures['gateway/pass-through'];
+  const modes = gatewayModes(results);
+  const id = gatewayTargetId(modes.includes('off') ? 'off' : (modes[0] ?? 'off'));
+  const pass = metrics(results, id, 'pass-through');
+  const translated = metrics(results, id, 'translated');
+  const failure = results.failures[id] ?? results.failures[`${id}/pass-through`];
   const targets = results.options.targets;
   const none = (reference) => {
     if (failure) return `not measured (${failure.split('\n')[0].slice(0, 400)})`;
@@ -174,7 +186,40 @@ function targetChecks(results) {
     check('gateway memory < 150 MiB', pass.peak, pass.peak < 150,
       pass.peak === null ? none('gateway') : `peak RSS ${fmt.mib(pass.peak)} MiB (after warm-up ${fmt.mib(pass.rssAfterWarmup)} MiB)`),
   ];
-  return lines.join('\n');
+  const checked = id === 'gateway' ? [] : [`- (checked on ${gatewayLabel(modes[0])}: limits off was not in --gateway-limits)`];
+  return [...checked, ...lines, ...limitsChecks(results, modes)].join('\n');
+}
+
+// Per round, the gateway with limits on against the gateway without them (the same round's figures),
+// median over rounds: each figure on may cost at most limitsCostBound× the figure off.
+function limitsChecks(results, modes) {
+  const on = modes.filter((mode) => mode !== 'off');
+  if (on.length === 0) return [];
+  if (!modes.includes('off')) {
+    return on.map((mode) => `- NOT MEASURED — limits (${mode}) within ${limitsCostBound}× of the gateway without them: needs --gateway-limits off,${mode} in the same run`);
+  }
+  const figures = [
+    { name: 'throughput', phase: 'closed', pick: (p) => p.rps, unit: 'req/s', format: fmt.int, higherIsBetter: true },
+    { name: 'CPU per request', phase: 'closed', pick: (p) => p.cpuUsPerRequest, unit: 'µs', format: fmt.int },
+    { name: `p50 at ${results.options.rate} req/s`, phase: 'open', pick: (p) => p.latencyMs.p50, unit: 'ms', format: fmt.ms },
+    { name: 'stream TTFB p50', phase: 'openStream', pick: (p) => p.ttfbMs.p50, unit: 'ms', format: fmt.ms },
+  ];
+  const lines = [];
+  for (const mode of on) {
+    const offKey = 'gateway/pass-through';
+    const onKey = `${gatewayTargetId(mode)}/pass-through`;
+    for (const { name, phase, pick, unit, format, higherIsBetter } of figures) {
+      const offValue = (round) => pick(phaseOf(round, offKey, phase));
+      const onValue = (round) => pick(phaseOf(round, onKey, phase));
+      // How many times worse the figure is with limits on (below 1: better), within each round.
+      const cost = perRound(results, (round) => (higherIsBetter ? offValue(round) / onValue(round) : onValue(round) / offValue(round)));
+      const detail = cost === null ? 'not measured (a gateway variant failed or was not run)'
+        : `${format(perRound(results, onValue))} ${unit} with limits, ${format(perRound(results, offValue))} ${unit} without `
+          + `(cost ${fmt.ratio(cost)}, pass-through)`;
+      lines.push(check(`limits (${mode}) ${name} within ${limitsCostBound}× of the gateway without them`, cost, cost <= limitsCostBound, detail));
+    }
+  }
+  return lines;
 }
 
 export function renderReport(results) {
@@ -184,6 +229,7 @@ export function renderReport(results) {
     `- ${meta.date}; ${meta.cpu}; Node ${meta.node}; ${options.rounds} round(s), ${options.warmupS} s warm-up per target, ${options.durationS} s per phase${options.quick ? ' (--quick: a smoke run, not a measurement)' : ''}.`,
     `- Cores: simulator and load generators on core ${meta.cores.load}, server under test on core ${meta.cores.target} (taskset). A Node server uses one core: figures are per core.`,
     `- Simulator: ${meta.simulator}. Closed-loop generator: ${meta.closedGenerator}. Open-loop generator: Node + undici, latency from scheduled send time (coordinated omission corrected).`,
+    ...(meta.gatewayLimits?.length > 0 ? [`- Gateway limits (--gateway-limits): ${meta.gatewayLimits.join('; ')}. The ledger (request log) is always on.`] : []),
     '- Ratios and "added" figures are computed per round against the bare proxy / the direct call of the same round; the medians are shown. '
       + 'The baselines have no translated route: the gateway\'s translated row is compared with the same bare pass-through proxy, and its "added" figures with a direct Anthropic call.',
   ];

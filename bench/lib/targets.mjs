@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { request } from 'undici';
+import { checkLimitsApplied, gatewayLabel, gatewayTargetId, limitsEnvironment } from './gateway-limits.mjs';
 import { freePort, onCleanup, startPinned, stopProcess, waitForHealth, waitForLine } from './processes.mjs';
 
 // The first start on an empty data directory prints the operator's admin key once; the load sends it.
@@ -86,40 +87,46 @@ function baseline(id, label, script) {
   };
 }
 
-const gateway = {
-  id: 'gateway', label: 'gateway', kind: 'gateway', routes: ['pass-through', 'translated'],
-  /** Set once started: the gateway's admin key, sent by the load instead of --client-key. */
-  clientKey: undefined,
-  async start({ simOrigin, core, startTimeoutS, gatewayMainPath }) {
-    const main = gatewayMainPath ? resolve(gatewayMainPath) : gatewayMain;
-    if (!existsSync(main)) {
-      throw new Error(`${main} does not exist: the gateway is not built (npm run build) or not written yet`);
-    }
-    const port = await freePort();
-    const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
-    const handle = startPinned({
-      name: 'gateway', core, command: process.execPath, cwd: repoRoot,
-      args: ['--enable-source-maps', main],
-      env: {
-        SWITCHYARD_PORT: String(port), SWITCHYARD_HOST: '127.0.0.1', SWITCHYARD_SIMULATOR: 'false',
-        OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: `${simOrigin}/v1`,
-        ANTHROPIC_API_KEY: 'bench', ANTHROPIC_BASE_URL: simOrigin,
-        LOG_LEVEL: 'warn', SWITCHYARD_DATA_DIR: dataDir,
-      },
-    });
-    const cleanup = onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
-    const origin = `http://127.0.0.1:${port}`;
-    try {
-      await waitForHealth(handle, `${origin}/health`, startTimeoutS * 1000);
-      gateway.clientKey = (await waitForLine(handle, adminKeyLine, startTimeoutS * 1000))[1];
-    } catch (error) {
-      await stopProcess(handle);
-      cleanup();
-      throw error;
-    }
-    return { handle, origin, cleanup };
-  },
-};
+// The gateway, once per --gateway-limits mode (ids `gateway`, `gateway+memory`, `gateway+redis`).
+export function gatewayTarget(mode) {
+  const target = {
+    id: gatewayTargetId(mode), label: gatewayLabel(mode), kind: 'gateway', limits: mode, routes: ['pass-through', 'translated'],
+    /** Set once started: the gateway's admin key, sent by the load instead of --client-key. */
+    clientKey: undefined,
+    async start({ simOrigin, core, startTimeoutS, gatewayMainPath, redisUrl }) {
+      const main = gatewayMainPath ? resolve(gatewayMainPath) : gatewayMain;
+      if (!existsSync(main)) {
+        throw new Error(`${main} does not exist: the gateway is not built (npm run build) or not written yet`);
+      }
+      const port = await freePort();
+      const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+      const cleanup = onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
+      const handle = startPinned({
+        name: target.label, core, command: process.execPath, cwd: repoRoot,
+        args: ['--enable-source-maps', main],
+        env: {
+          SWITCHYARD_PORT: String(port), SWITCHYARD_HOST: '127.0.0.1', SWITCHYARD_SIMULATOR: 'false',
+          OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: `${simOrigin}/v1`,
+          ANTHROPIC_API_KEY: 'bench', ANTHROPIC_BASE_URL: simOrigin,
+          LOG_LEVEL: 'warn', SWITCHYARD_DATA_DIR: dataDir,
+          ...limitsEnvironment(mode, dataDir, redisUrl),
+        },
+      });
+      const origin = `http://127.0.0.1:${port}`;
+      try {
+        await waitForHealth(handle, `${origin}/health`, startTimeoutS * 1000);
+        target.clientKey = (await waitForLine(handle, adminKeyLine, startTimeoutS * 1000))[1];
+        await checkLimitsApplied(mode, origin, target.clientKey);
+      } catch (error) {
+        await stopProcess(handle);
+        cleanup();
+        throw error;
+      }
+      return { handle, origin, cleanup };
+    },
+  };
+  return target;
+}
 
 const direct = {
   id: 'direct', label: 'direct (simulator)', kind: 'direct', routes: ['pass-through', 'translated'],
@@ -132,5 +139,9 @@ export const targetsById = {
   direct,
   bare: baseline('bare', 'bare proxy', 'baseline-proxy.mjs'),
   parse: baseline('parse', 'bare + JSON parse', 'baseline-parse.mjs'),
-  gateway,
 };
+
+/** The targets of --targets in order, `gateway` standing for the gateway in each --gateway-limits mode. */
+export function targetsFor(options) {
+  return options.targets.flatMap((id) => (id === 'gateway' ? options.gatewayLimits.map(gatewayTarget) : [targetsById[id]]));
+}

@@ -1,0 +1,62 @@
+// --gateway-limits: the gateway benchmarked with request limits on. `memory` and `redis` give every
+// organization a plan far above anything the load offers, so nothing is refused but every call is counted
+// (minute, hour and month windows, one all-or-nothing consume per request), in the gateway's memory or on
+// Redis. `off` is the gateway as configured by default: no plan, so no counter is touched.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { requestFor } from './requests.mjs';
+
+export const limitModes = ['off', 'memory', 'redis'];
+
+export const benchPlanName = 'bench';
+export const benchPlan = {
+  requestsPerMinute: 1_000_000_000,
+  requestsPerHour: 1_000_000_000,
+  requestsPerMonth: 1_000_000_000_000,
+  tokensPerMinute: 1_000_000_000_000,
+};
+
+export const gatewayTargetId = (mode) => (mode === 'off' ? 'gateway' : `gateway+${mode}`);
+export const gatewayLabel = (mode) => (mode === 'off' ? 'gateway' : `gateway, limits on (${mode})`);
+
+export function describeLimitMode(mode) {
+  if (mode === 'off') return 'off (no plan: no counter is touched)';
+  const counters = mode === 'redis' ? 'counters on Redis (one Lua script per request)' : 'counters in the gateway\'s memory';
+  const count = (value) => value.toLocaleString('en-US');
+  return `${mode}: every call charged to plan "${benchPlanName}" (${count(benchPlan.requestsPerMinute)} requests a minute and an hour, `
+    + `${count(benchPlan.requestsPerMonth)} a month: nothing refused), ${counters}`;
+}
+
+/**
+ * The gateway's environment for a mode. Every mode blanks REDIS_URL and SWITCHYARD_DEFAULT_PLAN inherited
+ * from the shell (they would switch limits on behind the mode's back); a limits mode adds a config file.
+ */
+export function limitsEnvironment(mode, dataDir, redisUrl) {
+  const env = { REDIS_URL: '', SWITCHYARD_DEFAULT_PLAN: '' };
+  if (mode === 'off') return env;
+  const file = join(dataDir, 'bench-limits.yaml');
+  const limits = {
+    backend: mode,
+    ...(mode === 'redis' ? { redisUrl } : {}),
+    defaultPlan: benchPlanName,
+    plans: { [benchPlanName]: benchPlan },
+  };
+  // YAML is a superset of JSON.
+  writeFileSync(file, `${JSON.stringify({ limits }, null, 2)}\n`);
+  return { ...env, SWITCHYARD_CONFIG: file, ...(mode === 'redis' ? { REDIS_URL: redisUrl } : {}) };
+}
+
+/** One call: with limits on, the answer must carry the bench plan's X-RateLimit-Limit, else the mode did not apply. */
+export async function checkLimitsApplied(mode, origin, clientKey) {
+  if (mode === 'off') return;
+  const spec = requestFor('gateway', 'pass-through', false, clientKey);
+  const { statusCode, headers, body } = await request(`${origin}${spec.path}`, {
+    method: 'POST', headers: spec.headers, body: spec.body, headersTimeout: 10_000, bodyTimeout: 10_000,
+  });
+  await body.dump();
+  const limit = headers['x-ratelimit-limit'];
+  if (statusCode !== 200 || limit !== String(benchPlan.requestsPerMinute)) {
+    throw new Error(`--gateway-limits ${mode} did not apply: status ${statusCode}, X-RateLimit-Limit ${limit ?? 'absent'}`);
+  }
+}
