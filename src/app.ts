@@ -14,7 +14,8 @@ import { createCredentialVault } from './identity/credential-vault.js';
 import type { IdentityDeps } from './identity/identity-deps.js';
 import { createWindowLimiter } from './identity/window-limiter.js';
 import { defaultPlans } from './limits/plans.js';
-import { createRequestLimits } from './limits/request-limits.js';
+import { createCallLimits } from './limits/call-limits.js';
+import { createPolicySource } from './limits/policies.js';
 import type { Logger } from './observability/logger.js';
 import { createModelDirectory, type ModelDirectory } from './pipeline/model-directory.js';
 import { createProviders, providerIds, type ProviderSet } from './providers/registry.js';
@@ -63,12 +64,34 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
   const meter = { requestLog: ports.store.requestLog, logger: ports.logger, logRequests: config.logging.requests };
   const identity = createIdentity(config, ports);
   const { authenticator, vault } = identity;
-  const limits = createRequestLimits({
-    limiter: ports.limiter ?? createMemoryLimiter(),
+  const limiter = ports.limiter ?? createMemoryLimiter();
+  const policies = createPolicySource({
+    access: ports.store.access,
+    balances: ports.store.balances,
     plans: { ...defaultPlans, ...config.limits.plans },
     defaultPlan: knownPlan(config),
+    ttlMs: config.auth.cacheSeconds * 1000,
   });
-  const modelDeps = { directory, vault, meter, bodyLimit: config.server.bodyLimit, connectionFor: providers.connectionFor, limits };
+  const limits = createCallLimits({
+    limiter,
+    policies,
+    plans: { ...defaultPlans, ...config.limits.plans },
+    balances: ports.store.balances,
+    recordEvents: (events) => ports.store.access.recordEvents(events),
+    logger: ports.logger,
+  });
+  const bodyLog = config.logging.bodies;
+  const bodies = bodyLog.enabled ? { log: ports.store.bodies, maxBytes: bodyLog.maxBytes } : undefined;
+  const pruneBodies = bodyLog.enabled ? scheduleBodyPruning(ports, bodyLog.retentionDays) : undefined;
+  const modelDeps = {
+    directory,
+    vault,
+    meter,
+    bodyLimit: config.server.bodyLimit,
+    connectionFor: providers.connectionFor,
+    limits,
+    ...(bodies === undefined ? {} : { bodies }),
+  };
   const routes: Route[] = [
     healthRoute(config.server.environment),
     ...openAIRoutes(modelDeps),
@@ -76,7 +99,16 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
     ...geminiRoutes(modelDeps),
     ...simpleRoutes(modelDeps),
     ...nativeRoutes({ ...modelDeps, providers, providerIds }),
-    ...platformRoutes({ identity, bodyLimit: config.server.bodyLimit, trustProxy: config.server.trustProxy }),
+    ...platformRoutes({
+      identity,
+      bodyLimit: config.server.bodyLimit,
+      trustProxy: config.server.trustProxy,
+      usage: ports.store.usage,
+      // The plan limits shown beside usage statistics: the same (cached) policy the limits step applies.
+      limitsFor: async (caller) => (await policies.policyFor(caller.organizationId)).limits,
+      billing: { balances: ports.store.balances, plans: { ...defaultPlans, ...config.limits.plans }, policies },
+      limits,
+    }),
   ];
   const server = createHttpServer({
     logger: ports.logger,
@@ -104,6 +136,7 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
       });
     },
     async close() {
+      if (pruneBodies !== undefined) clearInterval(pruneBodies);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -135,7 +168,19 @@ function createIdentity(config: Readonly<Config>, ports: AppPorts): IdentityDeps
     logger: ports.logger,
     now: () => new Date(),
     knownProviders: providerIds.filter((id) => id !== 'sim'),
+    planNames: [...new Set([...Object.keys(defaultPlans), ...Object.keys(config.limits.plans)])],
   };
+}
+
+/** Deletes body-log rows past their retention now and every hour (the timer never holds the process open). */
+function scheduleBodyPruning(ports: AppPorts, retentionDays: number): NodeJS.Timeout {
+  const prune = () => {
+    ports.store.bodies
+      .prune(new Date(Date.now() - retentionDays * 86_400_000))
+      .catch((error: unknown) => ports.logger.error({ err: error }, 'pruning the body log failed'));
+  };
+  prune();
+  return setInterval(prune, 3_600_000).unref();
 }
 
 function knownPlan(config: Readonly<Config>): string | undefined {

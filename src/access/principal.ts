@@ -13,6 +13,8 @@ export type Principal = {
   userId: string | null;
   /** An API key's own limits (narrowing its organization's plan). */
   limits?: Limits;
+  /** An API key's plan: its limits narrow the organization's too (a key never widens them). */
+  plan?: string;
   /** Names the credential in messages, e.g. `API key 'ci' (sy_AbCde…wxyz)`; never the secret. */
   label: string;
   /** The provider key the client brought (X-Provider-Key, or the bearer itself when anonymous). Forwarded, never stored. */

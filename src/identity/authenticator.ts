@@ -222,6 +222,7 @@ function keyPrincipal(record: ApiKeyRecord): Principal {
     userId: null,
     label: `API key '${record.name}' (${record.prefix}…${record.lastFour})`,
     ...(record.limits === null ? {} : { limits: keyLimits(record.limits) }),
+    ...(record.plan === null ? {} : { plan: record.plan }),
   };
 }
 

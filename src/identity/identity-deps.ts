@@ -22,4 +22,6 @@ export type IdentityDeps = {
   now: () => Date;
   /** Provider ids a stored credential may name. */
   knownProviders: readonly string[];
+  /** Plan names a key's `plan` may name (limits.plans and the shipped ones). */
+  planNames: readonly string[];
 };

@@ -5,21 +5,14 @@ import { generateApiKeySecret } from '../access/api-key-secret.js';
 import type { Principal } from '../access/principal.js';
 import { domains, grantWithin, scopeAtLeast, scopes, type DomainGrant } from '../access/scopes.js';
 import { GatewayError } from '../core/errors.js';
+import { limitFields } from '../limits/plans.js';
 import type { ApiKeyRecord } from '../store/types.js';
 import { auditEntry, type Origin } from './audit.js';
 import type { IdentityDeps } from './identity-deps.js';
 import { newId } from './ids.js';
 
-/** Limits a key may carry for the metering layer; all non-negative integers. */
-export const keyLimitNames = [
-  'requests_per_minute',
-  'requests_per_hour',
-  'requests_per_month',
-  'tokens_per_minute',
-  'tokens_per_hour',
-  'tokens_per_month',
-  'budget_micro_usd_per_month',
-] as const;
+/** Limits a key may carry for the metering layer (limits/plans.ts); all non-negative integers. */
+export const keyLimitNames = Object.keys(limitFields);
 
 const domainGrantSchema = z
   .union([z.literal('*'), z.array(z.union([z.enum(domains), z.literal('*')])).min(1, 'must name at least one domain')])
@@ -67,6 +60,9 @@ export async function createKey(
       `${capitalise(actor.label)} may reach only ${describeGrant(actor.domains)} and cannot create a key for ${describeGrant(input.domains)}.`,
       { param: 'domains', publicCode: 'domain_not_allowed', details: { domains: actor.domains, requested_domains: input.domains } },
     );
+  }
+  if (input.plan != null && !deps.planNames.includes(input.plan)) {
+    throw new GatewayError('invalid_request', `Unknown plan '${input.plan}'; plans: ${deps.planNames.join(', ')}.`, { param: 'plan' });
   }
   const now = deps.now();
   const expiresAt = input.expires_at == null ? null : new Date(input.expires_at);

@@ -94,6 +94,9 @@ export function organizationView(organization: Organization) {
     object: 'organization',
     name: organization.name,
     operator: organization.isOperator,
+    /** null: the gateway's default plan (limits.defaultPlan). */
+    plan: organization.plan ?? null,
+    limits: organization.limits ?? null,
     created_at: organization.createdAt.toISOString(),
   };
 }

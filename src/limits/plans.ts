@@ -40,16 +40,24 @@ export const defaultPlans: Readonly<Record<string, Plan>> = {
   scale: { requestsPerMinute: 500, requestsPerHour: 50_000, requestsPerMonth: 10_000_000, allowOverage: true },
 };
 
-/** An API key's `limits` as the API takes them (snake_case), in the same dimensions. */
-const keyLimitFields: Record<string, keyof Limits> = {
+/** An API key's or an organization's `limits` as the API takes them (snake_case), in the same dimensions. */
+export const limitFields: Readonly<Record<string, keyof Limits>> = {
   requests_per_minute: 'requestsPerMinute',
   requests_per_hour: 'requestsPerHour',
   requests_per_month: 'requestsPerMonth',
   tokens_per_minute: 'tokensPerMinute',
   tokens_per_hour: 'tokensPerHour',
   tokens_per_month: 'tokensPerMonth',
+  concurrent_requests: 'concurrentRequests',
+  spend_per_day_micro_usd: 'spendPerDayMicroUsd',
+  spend_per_month_micro_usd: 'spendPerMonthMicroUsd',
+  /** The older name of spend_per_month_micro_usd, still accepted. */
   budget_micro_usd_per_month: 'spendPerMonthMicroUsd',
 };
+const keyLimitFields = limitFields;
+
+/** The organization's own limits, stored in the same snake_case fields as a key's. */
+export const organizationLimits = (stored: Record<string, number> | null): Limits => keyLimits(stored);
 
 export function keyLimits(stored: Record<string, number> | null): Limits {
   const limits: Limits = {};

@@ -4,11 +4,13 @@ import type { Capability } from '../core/catalogue.js';
 import { toGatewayError } from '../core/errors.js';
 import type { Exchange } from '../http/server.js';
 import type { CredentialVault } from '../identity/credential-vault.js';
-import type { Admission, RequestLimits } from '../limits/request-limits.js';
+import { estimateCall } from '../limits/call-estimate.js';
+import type { Admission, CallLimits, CallRequest } from '../limits/call-limits.js';
 import type { ProviderConnection } from '../providers/registry.js';
 import type { CallContext } from '../providers/spec.js';
 import type { RequestLogEntry } from '../store/types.js';
 import { blameBroughtKey, routeWithCredential, type CredentialSource } from './call-credential.js';
+import { captureBodies, type BodyCapture } from './body-capture.js';
 import { CallMeter, type MeterPorts } from './call-meter.js';
 import type { ModelDirectory, Route } from './model-directory.js';
 
@@ -19,8 +21,10 @@ export type ModelCallDeps = {
   bodyLimit: number;
   /** How to reach a provider directly, for the same-dialect fast path of the front doors. */
   connectionFor?: (provider: string) => ProviderConnection | undefined;
-  /** Request limits of keys and organizations; absent: none. */
-  limits?: RequestLimits;
+  /** Limits of keys and organizations (requests, tokens, concurrency, spend, balance); absent: none. */
+  limits?: CallLimits;
+  /** The optional body log (logging.bodies); absent: off. */
+  bodies?: BodyCapture;
 };
 
 export type ModelCall = {
@@ -33,9 +37,15 @@ export type ModelCall = {
 export async function startModelCall(
   deps: ModelCallDeps,
   exchange: Exchange,
-  request: { model: string; capability: Capability; endpoint: RequestLogEntry['endpoint']; stream: boolean },
+  request: {
+    model: string;
+    capability: Capability;
+    endpoint: RequestLogEntry['endpoint'];
+    stream: boolean;
+    /** The parsed request, for the token and cost estimate of limits that need one. */
+    body: unknown;
+  },
 ): Promise<ModelCall> {
-  await applyLimits(deps.limits, exchange);
   const { route, apiKey, source, credential } = await routeWithCredential(
     deps.directory,
     deps.vault,
@@ -54,22 +64,29 @@ export async function startModelCall(
     principal: exchange.principal,
     credential,
   });
+  const admitted = applyLimits(deps.limits, exchange, { requestId: exchange.requestId, estimate: estimateCall(request.body, route.entry) });
+  meter.settleWith(admitted instanceof Promise ? await admitted : admitted);
+  captureBodies(deps.bodies, exchange, request.body);
   const context: CallContext = { requestId: exchange.requestId, signal: exchange.signal };
   if (apiKey !== undefined) context.apiKey = apiKey;
   return { route, meter, context, credential: source };
 }
 
-/** Counts the call against its key's and organization's limits; the X-RateLimit-/X-Quota- headers go out either way. */
-export function applyLimits(limits: RequestLimits | undefined, exchange: Exchange): void | Promise<void> {
-  if (limits === undefined) return;
-  const pending = limits.admit(exchange.principal);
+/**
+ * Counts the call against its key's and organization's limits (and reserves from a prepaid balance); the
+ * X-RateLimit-/X-Quota- headers go out either way. Returns what the meter settles when the call ends.
+ */
+export function applyLimits(limits: CallLimits | undefined, exchange: Exchange, call: CallRequest): Admission | undefined | Promise<Admission> {
+  if (limits === undefined) return undefined;
+  const pending = limits.admit(exchange.principal, call);
   if (pending instanceof Promise) return pending.then((admission) => answerAdmission(exchange, admission));
-  answerAdmission(exchange, pending);
+  return answerAdmission(exchange, pending);
 }
 
-function answerAdmission(exchange: Exchange, admission: Admission): void {
+function answerAdmission(exchange: Exchange, admission: Admission): Admission {
   for (const name in admission.headers) exchange.response.setHeader(name, admission.headers[name]!);
   if (admission.refusal !== undefined) throw admission.refusal;
+  return admission;
 }
 
 /**

@@ -161,6 +161,8 @@ const validBodies: Record<string, () => unknown> = {
   'POST /v2/organizations/:orgId/api-keys/:keyId/rotate': () => ({}),
   'PATCH /api/users/:userId': () => ({ role: 'generator', password: attackerPassword }),
   'POST /api/provider-credentials/:credentialId/rotate': () => ({ api_key: attackerProviderKey }),
+  'PATCH /api/organizations/:orgId': () => ({ plan: 'free', limits: { requests_per_minute: 0 } }),
+  'POST /api/organizations/:orgId/balance/credits': () => ({ amount_usd: 1000 }),
 };
 
 /** Listings, and the ids of the caller's own that each must show. */
@@ -171,6 +173,12 @@ const listings: Record<string, (org: Org) => string[]> = {
   'GET /api/organizations': (org) => [org.id],
   'GET /api/provider-credentials': (org) => org.credentialIds,
   'GET /api/audit-log': (org) => [org.keyId, org.userId, org.credentialId],
+  // Figures and calls, not ids of records: what each must hold is checked in usage-stats.test.ts.
+  'GET /api/usage-stats': () => [],
+  'GET /api/prompts/history': () => [],
+  // A's own balance only (null until it is credited): the ids checked are B's names, absent.
+  'GET /api/balance': () => [],
+  'GET /api/balance/transactions': () => [],
 };
 
 /** Not owned by any organization: the model catalogue is the same for everyone. */

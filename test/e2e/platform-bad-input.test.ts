@@ -114,10 +114,18 @@ test('nothing was written by the bad requests', async () => {
 });
 
 test('list query parameters are checked', async () => {
-  for (const query of ['limit=-1', 'limit=abc', 'limit=5000', 'offset=1.5']) {
-    const response = await fetch(`${gateway.url}/api/keys?${query}`, { headers: { authorization: `Bearer ${gateway.adminKey}` } });
+  for (const path of ['/api/keys', '/api/prompts/history']) {
+    for (const query of ['limit=-1', 'limit=abc', 'limit=5000', 'offset=1.5']) {
+      const response = await fetch(`${gateway.url}${path}?${query}`, { headers: { authorization: `Bearer ${gateway.adminKey}` } });
+      assert.equal(response.status, 400, `${path}?${query}`);
+      const body = (await response.json()) as Record<string, any>;
+      assert.match(body.details.field, /limit|offset/);
+    }
+  }
+  for (const query of ['period=week', 'from=soon', 'to=2025-02-30', 'scope=team']) {
+    const response = await fetch(`${gateway.url}/api/usage-stats?${query}`, { headers: { authorization: `Bearer ${gateway.adminKey}` } });
     assert.equal(response.status, 400, query);
     const body = (await response.json()) as Record<string, any>;
-    assert.match(body.details.field, /limit|offset/);
+    assert.equal(body.details.field, query.split('=')[0]);
   }
 });

@@ -35,6 +35,8 @@ export function createMemoryLimiter(options: { maxCounters?: number } = {}): Lim
       charges.forEach((charge, index) => {
         const entry = read(charge.counter, now) ?? { used: 0, resetAt: charge.resetAt };
         entry.used += charge.amount;
+        // As Redis's PEXPIREAT on every consume: a counter without a fixed window (concurrency) lives on.
+        entry.resetAt = Math.max(entry.resetAt, charge.resetAt);
         counters.set(charge.counter, entry);
         const state = states[index]!;
         state.used = entry.used;
@@ -45,6 +47,7 @@ export function createMemoryLimiter(options: { maxCounters?: number } = {}): Lim
     async adjust(counter, delta, resetAt, now = Date.now()) {
       const entry = read(counter, now) ?? { used: 0, resetAt };
       entry.used = Math.max(0, entry.used + delta);
+      entry.resetAt = Math.max(entry.resetAt, resetAt);
       counters.set(counter, entry);
     },
     async close() {

@@ -23,7 +23,7 @@ export async function handleMessages(deps: ModelCallDeps, exchange: Exchange): P
   const json = parseJsonObject(raw, exchange.request.headers['content-type']).value;
   const body = validateMessagesRequest(json);
   const stream = body.stream === true;
-  const call = await startModelCall(deps, exchange, { model: body.model, capability: 'chat', endpoint: 'chat', stream });
+  const call = await startModelCall(deps, exchange, { model: body.model, capability: 'chat', endpoint: 'chat', stream, body });
   const { entry } = call.route;
   const native = sameDialectConnection(deps, call, 'anthropic');
   if (native !== undefined) {

@@ -1,6 +1,7 @@
 // The Gemini front door's methods. Every catalogue model answers by translation: the body is decoded to the
 // neutral form, the model's adapter called, the answer encoded back as Gemini's.
 import { GatewayError } from '../../core/errors.js';
+import { embedUsage } from '../../core/usage-estimate.js';
 import { parseJsonObject, readBody } from '../../http/body.js';
 import { sendJson, type Exchange } from '../../http/server.js';
 import { validate } from '../../http/validate.js';
@@ -25,7 +26,7 @@ export async function handleGenerateContent(deps: ModelCallDeps, exchange: Excha
   const raw = await readBody(exchange.request, deps.bodyLimit);
   const body = validate(generateContentSchema, parseJsonObject(raw, exchange.request.headers['content-type']).value);
   const stream = target.method === 'streamGenerateContent';
-  const call = await startModelCall(deps, exchange, { model: target.model, capability: 'chat', endpoint: 'chat', stream });
+  const call = await startModelCall(deps, exchange, { model: target.model, capability: 'chat', endpoint: 'chat', stream, body });
   const { adapter, entry } = call.route;
   const native = sameDialectConnection(deps, call, 'gemini');
   if (native !== undefined) {
@@ -74,13 +75,13 @@ export async function handleEmbedContent(deps: ModelCallDeps, exchange: Exchange
   const requests = batch
     ? (await readGeminiBody(deps, exchange, batchEmbedContentsSchema)).requests
     : [await readGeminiBody(deps, exchange, embedContentSchema)];
-  const call = await startModelCall(deps, exchange, { model: target.model, capability: 'embeddings', endpoint: 'embeddings', stream: false });
+  const call = await startModelCall(deps, exchange, { model: target.model, capability: 'embeddings', endpoint: 'embeddings', stream: false, body: { requests } });
   const { adapter, entry } = call.route;
   if (!adapter.embed) {
     throw new GatewayError('invalid_request', `The provider '${adapter.id}' offers no embeddings.`, { param: 'model' });
   }
   const request = decodeEmbedRequests(requests, target.model, entry.upstreamId, (index) => (batch ? `requests[${index}].` : ''));
   const result = await upstream(call, adapter.embed(request, call.context));
-  const usage = { input: { total: result.usage.input, cacheRead: 0, cacheWrite: 0 }, output: { total: 0, reasoning: 0 } };
+  const usage = embedUsage(result);
   sendResult(exchange.response, call.meter, usage, batch ? encodeBatchEmbeddings(result) : encodeEmbedding(result));
 }

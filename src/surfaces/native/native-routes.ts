@@ -7,7 +7,9 @@ import { GatewayError, toGatewayError } from '../../core/errors.js';
 import { parseJsonObject, readBody } from '../../http/body.js';
 import type { Exchange, Route } from '../../http/server.js';
 import type { CredentialVault } from '../../identity/credential-vault.js';
-import type { RequestLimits } from '../../limits/request-limits.js';
+import { estimateCall } from '../../limits/call-estimate.js';
+import { captureBodies, type BodyCapture } from '../../pipeline/body-capture.js';
+import type { CallLimits } from '../../limits/call-limits.js';
 import { CallMeter, type MeterPorts } from '../../pipeline/call-meter.js';
 import { applyLimits } from '../../pipeline/model-call.js';
 import type { ModelDirectory } from '../../pipeline/model-directory.js';
@@ -28,7 +30,8 @@ export type NativeDeps = {
   vault: CredentialVault;
   meter: MeterPorts;
   bodyLimit: number;
-  limits?: RequestLimits;
+  limits?: CallLimits;
+  bodies?: BodyCapture;
 };
 
 const methods: HTTPMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -72,12 +75,11 @@ async function handleNative(deps: NativeDeps, exchange: Exchange, provider: stri
   const { apiKey, byok, credential } = await credentialFor(deps, exchange, connection);
   const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(request, deps.bodyLimit);
   const metered = meteredCall(connection.dialect, method, target);
-  if (metered !== undefined) await applyLimits(deps.limits, exchange);
 
   if (metered !== undefined && connection.dialect === 'openai') {
     return forwardOpenAI(deps, exchange, connection, target, body, metered, { apiKey, byok, credential });
   }
-  const meter = metered && body ? startMeter(deps, exchange, connection, metered, body, credential) : undefined;
+  const meter = metered && body ? await startMeter(deps, exchange, connection, metered, body, credential) : undefined;
   return relayToProvider(exchange, {
     connection,
     method,
@@ -114,7 +116,7 @@ async function forwardOpenAI(
   const model = typeof value.model === 'string' ? value.model : '';
   const stream = value.stream === true;
   const options = value.stream_options as { include_usage?: unknown } | undefined;
-  const meter = startMeter(deps, exchange, connection, { ...metered, model }, body, credential);
+  const meter = await startMeter(deps, exchange, connection, { ...metered, model }, body, credential, value);
   const context: CallContext = { requestId: exchange.requestId, signal: exchange.signal };
   if (apiKey !== undefined) context.apiKey = apiKey;
   let forwarded;
@@ -136,37 +138,46 @@ async function forwardOpenAI(
   await relayForwarded(exchange, meter, forwarded);
 }
 
-function startMeter(
+async function startMeter(
   deps: NativeDeps,
   exchange: Exchange,
   connection: ProviderConnection,
   metered: MeteredCall,
   body: Buffer,
   credential: string,
-): CallMeter {
+  parsedBody?: Record<string, unknown>,
+): Promise<CallMeter> {
   let model = metered.model;
   let stream = false;
-  if (model === undefined || connection.dialect === 'anthropic') {
+  let parsed = parsedBody;
+  if (parsed === undefined) {
     try {
-      const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-      if (typeof parsed.model === 'string') model ??= parsed.model;
-      stream = parsed.stream === true;
+      parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
     } catch {
       // The provider will say what is wrong with the body; the row names no model.
     }
   }
+  if (parsed !== undefined && (model === undefined || connection.dialect === 'anthropic')) {
+    if (typeof parsed.model === 'string') model ??= parsed.model;
+    stream = parsed.stream === true;
+  }
   stream ||= /:streamGenerateContent$/.test(exchange.request.url?.split('?')[0] ?? '');
   exchange.response.setHeader('x-provider', connection.id);
-  return new CallMeter(deps.meter, {
+  const entry = deps.directory.entryFor(connection.id, model ?? '');
+  const meter = new CallMeter(deps.meter, {
     requestId: exchange.requestId,
     endpoint: metered.endpoint,
     requested: model ?? '',
-    entry: deps.directory.entryFor(connection.id, model ?? ''),
+    entry,
     stream,
     startedAt: exchange.startedAt,
     principal: exchange.principal,
     credential,
   });
+  // Admitted (or refused, with nothing recorded) before anything goes upstream.
+  meter.settleWith(await applyLimits(deps.limits, exchange, { requestId: exchange.requestId, estimate: estimateCall(parsed, entry) }));
+  captureBodies(deps.bodies, exchange, parsed ?? body.toString('utf8'));
+  return meter;
 }
 
 /** BYOK, else the organization's stored credential, else the server's (undefined: the connection's own). */

@@ -33,7 +33,7 @@ export async function prepareCall<T extends { model: string; stream?: boolean | 
   const raw = await readBody(exchange.request, deps.bodyLimit);
   const { value, text } = parseJsonObject(raw, exchange.request.headers['content-type']);
   const body = validate(schema, value);
-  const call = await startModelCall(deps, exchange, { model: body.model, capability, endpoint, stream: body.stream === true });
+  const call = await startModelCall(deps, exchange, { model: body.model, capability, endpoint, stream: body.stream === true, body });
   return { ...call, body, bodyText: text };
 }
 

@@ -6,20 +6,30 @@ import { accountHandlers } from './account-handlers.js';
 import { keyHandlers } from './key-routes.js';
 import type { PlatformDeps } from './platform-deps.js';
 import { param, principalOf, renderPlatformError } from './platform-io.js';
+import { usageHandlers } from './usage-handlers.js';
+import { billingHandlers } from './billing-handlers.js';
+import type { CallLimits } from '../../limits/call-limits.js';
 
 export function platformRoutes(deps: PlatformDeps): Route[] {
   const route = (method: HTTPMethod, path: string, access: RouteAccess, handler: Route['handler']): Route => ({
     method,
     path,
     access,
-    handler,
+    handler: access === 'public' || deps.limits === undefined ? handler : withLimitHeaders(deps.limits, handler),
     renderError: renderPlatformError,
   });
+  const billingAdmin: RouteAccess = { scope: 'admin', domain: 'billing' };
+  const billingReader: RouteAccess = { scope: 'manager', domain: 'billing' };
+  const billing = billingHandlers(deps);
   const keysManager: RouteAccess = { scope: 'manager', domain: 'keys' };
   const keysAdmin: RouteAccess = { scope: 'admin', domain: 'keys' };
   const own = keyHandlers(deps, (exchange) => principalOf(exchange).organizationId);
   const provisioned = keyHandlers(deps, (exchange: Exchange) => param(exchange, 'orgId'));
   const account = accountHandlers(deps);
+  // Reading usage is the least a credential can be given: a generator key with the usage domain sees its own
+  // calls, a manager or admin its organization's (usage-handlers.ts).
+  const usageReader: RouteAccess = { scope: 'generator', domain: 'usage' };
+  const usage = usageHandlers({ usage: deps.usage, limitsFor: deps.limitsFor });
   return [
     route('POST', '/api/token', 'public', account.token),
     route('GET', '/api/me', { scope: 'generator', domain: null }, account.me),
@@ -44,6 +54,11 @@ export function platformRoutes(deps: PlatformDeps): Route[] {
     route('GET', '/api/organizations', keysAdmin, account.listOrganizations),
     route('POST', '/api/organizations', keysAdmin, account.createOrganization),
     route('GET', '/api/organizations/:orgId', keysAdmin, account.getOrganization),
+    route('PATCH', '/api/organizations/:orgId', billingAdmin, billing.updateOrganization),
+    route('POST', '/api/organizations/:orgId/balance/credits', billingAdmin, billing.credit),
+
+    route('GET', '/api/balance', billingReader, billing.getBalance),
+    route('GET', '/api/balance/transactions', billingReader, billing.listTransactions),
 
     route('GET', '/api/provider-credentials', keysAdmin, account.listCredentials),
     route('POST', '/api/provider-credentials', keysAdmin, account.createCredential),
@@ -52,5 +67,18 @@ export function platformRoutes(deps: PlatformDeps): Route[] {
     route('DELETE', '/api/provider-credentials/:credentialId', keysAdmin, account.deleteCredential),
 
     route('GET', '/api/audit-log', keysAdmin, account.listAudit),
+
+    route('GET', '/api/usage-stats', usageReader, usage.stats),
+    route('GET', '/api/prompts/history', usageReader, usage.history),
   ];
+}
+
+/** Platform responses carry where the caller stands against its request limits (nothing is counted). */
+function withLimitHeaders(limits: Pick<CallLimits, 'peek'>, handler: Route['handler']): Route['handler'] {
+  return async (exchange) => {
+    const pending = limits.peek(exchange.principal);
+    const headers = pending instanceof Promise ? await pending : pending;
+    for (const name in headers) exchange.response.setHeader(name, headers[name]!);
+    return handler(exchange);
+  };
 }

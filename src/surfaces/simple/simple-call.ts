@@ -30,7 +30,7 @@ export async function prepareCall<T extends { model: string; stream?: boolean | 
   const { value } = parseJsonObject(raw, exchange.request.headers['content-type']);
   const body = validate(schema, value);
   const model = catalogueModelName(deps.directory.catalogue, body.model);
-  const call = await startModelCall(deps, exchange, { model, capability, endpoint, stream: body.stream === true });
+  const call = await startModelCall(deps, exchange, { model, capability, endpoint, stream: body.stream === true, body });
   return { ...call, body };
 }
 
