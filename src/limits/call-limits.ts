@@ -19,7 +19,7 @@ import { GatewayError } from '../core/errors.js';
 import { newId } from '../identity/ids.js';
 import type { Logger } from '../observability/logger.js';
 import type { CallSettlement } from '../pipeline/call-meter.js';
-import type { Limiter, WindowCharge, WindowState } from '../state/limiter.js';
+import type { CounterAdjustment, Limiter, WindowCharge, WindowState } from '../state/limiter.js';
 import type { BalanceStore, OutboxEvent } from '../store/types.js';
 import type { CallEstimate } from './call-estimate.js';
 import { effectiveLimits, type Limits, type Plan } from './plans.js';
@@ -157,9 +157,8 @@ export function createCallLimits(options: CallLimitsOptions): CallLimits {
   }
 
   function release(charges: Charge[]): void {
-    for (const charge of charges) {
-      if (charge.amount !== 0) void limiter.adjust(charge.counter, -charge.amount, charge.resetAt).catch(fail('releasing a counter'));
-    }
+    const adjustments = charges.filter((charge) => charge.amount !== 0).map((charge) => ({ counter: charge.counter, delta: -charge.amount, resetAt: charge.resetAt }));
+    if (adjustments.length > 0) void limiter.adjust(adjustments).catch(fail('releasing counters'));
   }
 
   async function consume(principal: Principal & { organizationId: string }, policy: OrganizationPolicy, list: Owner[], call: CallRequest): Promise<Admission> {
@@ -214,14 +213,17 @@ export function createCallLimits(options: CallLimitsOptions): CallLimits {
         if (settled) return;
         settled = true;
         const tokens = usage === undefined ? 0 : usage.input.total + usage.output.total;
+        const adjustments: CounterAdjustment[] = [];
         for (const charge of charges) {
           let delta = 0;
           if (charge.dimension === 'tokens') delta = tokens - charge.amount;
           else if (charge.dimension === 'spend') delta = costMicroUsd - charge.amount;
           else if (charge.dimension === 'concurrent') delta = -charge.amount;
           const resetAt = charge.kind === 'concurrent' ? now() + ttl : charge.resetAt;
-          if (delta !== 0) void limiter.adjust(charge.counter, delta, resetAt).catch(fail('settling a counter'));
+          if (delta !== 0) adjustments.push({ counter: charge.counter, delta, resetAt });
         }
+        // One step for every counter of the call: one round trip on Redis.
+        if (adjustments.length > 0) void limiter.adjust(adjustments).catch(fail('settling counters'));
         if (reserved) {
           void options.balances!
             .settle({ organizationId: principal.organizationId, requestId: call.requestId, costMicroUsd, now: now(), id: newId('btx') })

@@ -13,6 +13,8 @@ export type WindowCharge = {
   resetAt: number;
 };
 
+export type CounterAdjustment = { counter: string; delta: number; resetAt: number };
+
 export type WindowState = { counter: string; limit: number; used: number; remaining: number; resetAt: number };
 
 export type ConsumeResult =
@@ -22,7 +24,10 @@ export type ConsumeResult =
 
 export interface Limiter {
   consume(charges: readonly WindowCharge[], now?: number): Promise<ConsumeResult>;
-  /** Adds `delta` (negative to release) to a counter without a limit check, e.g. to settle a token reservation. */
-  adjust(counter: string, delta: number, resetAt: number, now?: number): Promise<void>;
+  /**
+   * Adds each `delta` (negative to release) to its counter without a limit check, never below zero, in one
+   * step (one round trip on Redis): settling a call's token, spend and concurrency reservations at once.
+   */
+  adjust(adjustments: readonly CounterAdjustment[], now?: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -66,12 +66,27 @@ for (const backend of backends) {
     test('an amount larger than one (tokens) and a settle that releases the unused part', async () => {
       assert.equal((await limiter.consume([charge('c:tpm', 1000, 800)], now)).allowed, true);
       assert.equal((await limiter.consume([charge('c:tpm', 1000, 300)], now)).allowed, false);
-      await limiter.adjust('c:tpm', -500, minuteEnd, now);
+      await limiter.adjust([{ counter: 'c:tpm', delta: -500, resetAt: minuteEnd }], now);
       const after = await limiter.consume([charge('c:tpm', 1000, 300)], now);
       assert.equal(after.allowed, true);
       assert.equal(after.windows[0]!.used, 600);
-      await limiter.adjust('c:tpm', -10_000, minuteEnd, now);
+      await limiter.adjust([{ counter: 'c:tpm', delta: -10_000, resetAt: minuteEnd }], now);
       assert.equal((await limiter.consume([charge('c:tpm', 1000, 0)], now)).windows[0]!.used, 0, 'never below zero');
+    });
+
+    test('one adjust settles several counters at once, each never below zero', async () => {
+      await limiter.consume([charge('g:tpm', 1000, 700), charge('g:spend', 1000, 400, hourEnd), charge('g:slots', 2, 1)], now);
+      await limiter.adjust(
+        [
+          { counter: 'g:tpm', delta: -650, resetAt: minuteEnd },
+          { counter: 'g:spend', delta: 100, resetAt: hourEnd },
+          { counter: 'g:slots', delta: -5, resetAt: minuteEnd },
+        ],
+        now,
+      );
+      const after = await limiter.consume([charge('g:tpm', 1000, 0), charge('g:spend', 1000, 0, hourEnd), charge('g:slots', 2, 0)], now);
+      assert.deepEqual(after.windows.map((window) => window.used), [50, 500, 0]);
+      await limiter.adjust([], now);
     });
 
     test('concurrent consumers never admit more than the limit', async () => {

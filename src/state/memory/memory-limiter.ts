@@ -44,11 +44,13 @@ export function createMemoryLimiter(options: { maxCounters?: number } = {}): Lim
       });
       return { allowed: true, windows: states };
     },
-    async adjust(counter, delta, resetAt, now = Date.now()) {
-      const entry = read(counter, now) ?? { used: 0, resetAt };
-      entry.used = Math.max(0, entry.used + delta);
-      entry.resetAt = Math.max(entry.resetAt, resetAt);
-      counters.set(counter, entry);
+    async adjust(adjustments, now = Date.now()) {
+      for (const { counter, delta, resetAt } of adjustments) {
+        const entry = read(counter, now) ?? { used: 0, resetAt };
+        entry.used = Math.max(0, entry.used + delta);
+        entry.resetAt = Math.max(entry.resetAt, resetAt);
+        counters.set(counter, entry);
+      }
     },
     async close() {
       counters.clear();

@@ -9,14 +9,14 @@ const adjustScript = readFileSync(new URL('./adjust.lua', import.meta.url), 'utf
 
 type ScriptedRedis = Redis & {
   switchyardConsume(...args: Array<string | number>): Promise<number[]>;
-  switchyardAdjust(key: string, delta: number, resetAt: number): Promise<number>;
+  switchyardAdjust(...args: Array<string | number>): Promise<number>;
 };
 
 export function createRedisLimiter(redis: Redis, options: { prefix?: string } = {}): Limiter {
   const prefix = options.prefix ?? 'switchyard:limit:';
   const client = redis as ScriptedRedis;
   client.defineCommand('switchyardConsume', { lua: consumeScript });
-  client.defineCommand('switchyardAdjust', { numberOfKeys: 1, lua: adjustScript });
+  client.defineCommand('switchyardAdjust', { lua: adjustScript });
   return {
     async consume(charges: readonly WindowCharge[], now = Date.now()): Promise<ConsumeResult> {
       if (charges.length === 0) return { allowed: true, windows: [] };
@@ -31,8 +31,11 @@ export function createRedisLimiter(redis: Redis, options: { prefix?: string } = 
       if (allowed) return { allowed: true, windows };
       return { allowed: false, windows, blocked: windows[Number(reply[1]) - 1]! };
     },
-    async adjust(counter, delta, resetAt, now = Date.now()) {
-      await client.switchyardAdjust(prefix + counter, delta, Math.max(resetAt, now + 1));
+    async adjust(adjustments, now = Date.now()) {
+      if (adjustments.length === 0) return;
+      const args: Array<string | number> = [adjustments.length, ...adjustments.map((item) => prefix + item.counter)];
+      for (const item of adjustments) args.push(item.delta, Math.max(item.resetAt, now + 1));
+      await client.switchyardAdjust(...args);
     },
     async close() {
       // The connection belongs to whoever opened it.
