@@ -2,6 +2,7 @@
 // handed out round-robin per provider. They override the server-wide keys from config for that
 // organization's calls. Changing a credential through this gateway forgets the organization at once.
 import { SecretBoxError, type SecretBox } from '../access/secret-box.js';
+import { createCachedLoader } from '../core/cached-loader.js';
 import { GatewayError } from '../core/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { AccessStore } from '../store/types.js';
@@ -21,8 +22,6 @@ export type CredentialVault = {
 /** An opened credential: its id (recorded in the ledger) and the key itself. */
 export type StoredKey = { id: string; key: string };
 
-type Loaded = OrganizationCredentials & { fetchedAt: number };
-
 export const credentialContext = (organizationId: string, credentialId: string) => `${organizationId}:${credentialId}`;
 
 export function createCredentialVault(options: {
@@ -32,12 +31,7 @@ export function createCredentialVault(options: {
   ttlMs?: number;
   now?: () => number;
 }): CredentialVault {
-  const ttl = options.ttlMs ?? 15_000;
-  const now = options.now ?? Date.now;
-  const cache = new Map<string, Loaded>();
-  const pending = new Map<string, Promise<Loaded>>();
-
-  async function fetch(organizationId: string): Promise<Loaded> {
+  async function fetch(organizationId: string): Promise<OrganizationCredentials> {
     const records = await options.store.listProviderCredentials(organizationId);
     const byProvider = new Map<string, StoredKey[]>();
     const broken = new Map<string, string>();
@@ -54,8 +48,7 @@ export function createCredentialVault(options: {
       }
     }
     const cursors = new Map<string, number>();
-    const loaded: Loaded = {
-      fetchedAt: now(),
+    return {
       has: (provider) => byProvider.has(provider) || broken.has(provider),
       next(provider) {
         const keys = byProvider.get(provider);
@@ -75,23 +68,8 @@ export function createCredentialVault(options: {
         return keys[cursor];
       },
     };
-    cache.set(organizationId, loaded);
-    return loaded;
   }
 
-  return {
-    load(organizationId) {
-      const cached = cache.get(organizationId);
-      if (cached !== undefined && now() - cached.fetchedAt < ttl) return cached;
-      let inFlight = pending.get(organizationId);
-      if (inFlight === undefined) {
-        inFlight = fetch(organizationId).finally(() => pending.delete(organizationId));
-        pending.set(organizationId, inFlight);
-      }
-      return inFlight;
-    },
-    forget(organizationId) {
-      cache.delete(organizationId);
-    },
-  };
+  const loader = createCachedLoader(fetch, { ttlMs: options.ttlMs ?? 15_000, ...(options.now === undefined ? {} : { now: options.now }) });
+  return { load: (organizationId) => loader.get(organizationId), forget: (organizationId) => loader.forget(organizationId) };
 }

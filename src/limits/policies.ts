@@ -2,6 +2,7 @@
 // that plan, and whether it runs on a prepaid balance. Read from the store and kept for a few seconds, so
 // that a call costs no database read: synchronous when cached. Changing an organization's plan, limits or
 // balance through this gateway forgets it at once; other replicas follow within the cache time.
+import { createCachedLoader } from '../core/cached-loader.js';
 import type { AccessStore, BalanceStore } from '../store/types.js';
 import { effectiveLimits, organizationLimits, type Limits, type Plan } from './plans.js';
 
@@ -33,40 +34,15 @@ export type PolicySourceOptions = {
   now?: () => number;
 };
 
-type Cached = { policy: OrganizationPolicy; fetchedAt: number };
-
 export function createPolicySource(options: PolicySourceOptions): PolicySource {
-  const ttl = options.ttlMs ?? 15_000;
-  const now = options.now ?? Date.now;
-  const cache = new Map<string, Cached>();
-  const pending = new Map<string, Promise<OrganizationPolicy>>();
-
-  async function fetch(organizationId: string): Promise<OrganizationPolicy> {
-    const [organization, balance] = await Promise.all([
-      options.access.getOrganization(organizationId),
-      options.balances.get(organizationId),
-    ]);
-    const policy = resolvePolicy(options.plans, options.defaultPlan, organization?.plan ?? null, organization?.limits ?? null, balance !== undefined);
-    if (cache.size > 100_000) cache.clear();
-    cache.set(organizationId, { policy, fetchedAt: now() });
-    return policy;
-  }
-
-  return {
-    policyFor(organizationId) {
-      const cached = cache.get(organizationId);
-      if (cached !== undefined && now() - cached.fetchedAt < ttl) return cached.policy;
-      let inFlight = pending.get(organizationId);
-      if (inFlight === undefined) {
-        inFlight = fetch(organizationId).finally(() => pending.delete(organizationId));
-        pending.set(organizationId, inFlight);
-      }
-      return inFlight;
+  const loader = createCachedLoader(
+    async (organizationId) => {
+      const [organization, balance] = await Promise.all([options.access.getOrganization(organizationId), options.balances.get(organizationId)]);
+      return resolvePolicy(options.plans, options.defaultPlan, organization?.plan ?? null, organization?.limits ?? null, balance !== undefined);
     },
-    forget(organizationId) {
-      cache.delete(organizationId);
-    },
-  };
+    { ttlMs: options.ttlMs ?? 15_000, ...(options.now === undefined ? {} : { now: options.now }) },
+  );
+  return { policyFor: (organizationId) => loader.get(organizationId), forget: (organizationId) => loader.forget(organizationId) };
 }
 
 /** An organization's plan (by name; unknown names fall back to the default plan) narrowed by its own limits. */

@@ -14,6 +14,7 @@ import { openDatabase } from '../../src/store/open-database.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { RequestLogEntry } from '../../src/store/types.js';
 import { capturingLogger, targets } from './store-fixtures.js';
+import { ledgerEntry } from './ledger-entries.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'switchyard-journal-'));
@@ -21,36 +22,23 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 let clock = Date.UTC(2025, 0, 1, 12, 0, 0, 123);
 
+/** Every field away from its default, with values that test the journal's encoding (large int8, quotes, newlines). */
 function entry(overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {
   clock += 1;
-  return {
-    id: randomUUID(),
+  return ledgerEntry({
     createdAt: new Date(clock),
-    endpoint: 'chat',
-    model: 'gpt-4o-mini',
-    provider: 'openai',
-    upstreamModel: 'gpt-4o-mini-2024-07-18',
     stream: true,
-    status: 200,
-    errorCode: null,
-    promptTokens: 12,
-    completionTokens: 34,
     cachedTokens: 1,
     cacheWriteTokens: 2,
     reasoningTokens: 3,
     costMicroUsd: 9_000_000_000_000,
-    latencyMs: 420,
     ttftMs: null,
     organizationId: randomUUID(),
-    apiKeyId: null,
-    userId: null,
     byokHash: 'hmac:"quoted"\n',
-    credential: 'server',
     cacheStatus: 'MISS',
     usageEstimated: true,
-    overage: false,
     ...overrides,
-  };
+  });
 }
 
 function freshDirectory(): string {

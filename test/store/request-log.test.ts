@@ -8,40 +8,14 @@ import { openDatabase } from '../../src/store/open-database.js';
 import { createStore, openStore, type OpenStoreOptions } from '../../src/store/open-store.js';
 import { DuplicateError, type RequestLogEntry, type Store } from '../../src/store/types.js';
 import { capturingLogger, targets, withStore as withFreshStore, type StoreContext } from './store-fixtures.js';
+import { ledgerEntry } from './ledger-entries.js';
 
 
 let clock = Date.UTC(2025, 0, 1, 12, 0, 0, 123);
 
 function entry(overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {
   clock += 1;
-  return {
-    id: randomUUID(),
-    createdAt: new Date(clock),
-    endpoint: 'chat',
-    model: 'gpt-4o-mini',
-    provider: 'openai',
-    upstreamModel: 'gpt-4o-mini-2024-07-18',
-    stream: false,
-    status: 200,
-    errorCode: null,
-    promptTokens: 12,
-    completionTokens: 34,
-    cachedTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costMicroUsd: 27,
-    latencyMs: 420,
-    ttftMs: 180,
-    organizationId: null,
-    apiKeyId: null,
-    userId: null,
-    byokHash: null,
-    credential: 'server',
-    cacheStatus: 'SKIP',
-    usageEstimated: false,
-    overage: false,
-    ...overrides,
-  };
+  return ledgerEntry({ createdAt: new Date(clock), ...overrides });
 }
 
 /** Parameters each entry binds in an INSERT. */

@@ -1,8 +1,8 @@
 // Usage statistics and call history over the ledger, run on SQLite (file and in-memory) and on PostgreSQL.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { ModelUsage, RequestLogEntry, Store } from '../../src/store/types.js';
+import { ledgerEntry } from './ledger-entries.js';
 import { targets, withStore } from './store-fixtures.js';
 
 const january = Date.UTC(2025, 0, 1);
@@ -10,34 +10,17 @@ const february = Date.UTC(2025, 1, 1);
 
 function entry(overrides: Partial<RequestLogEntry> & { at: number }): RequestLogEntry {
   const { at, ...rest } = overrides;
-  return {
-    id: randomUUID(),
+  return ledgerEntry({
     createdAt: new Date(at),
-    endpoint: 'chat',
-    model: 'gpt-4o-mini',
-    provider: 'openai',
-    upstreamModel: 'gpt-4o-mini-2024-07-18',
-    stream: false,
-    status: 200,
-    errorCode: null,
     promptTokens: 10,
     completionTokens: 20,
-    cachedTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
     costMicroUsd: 100,
     latencyMs: 300,
     ttftMs: 120,
     organizationId: 'org_a',
     apiKeyId: 'key_a1',
-    userId: null,
-    byokHash: null,
-    credential: 'server',
-    cacheStatus: 'SKIP',
-    usageEstimated: false,
-    overage: false,
     ...rest,
-  };
+  });
 }
 
 /** Organization A's January: two models, two keys and a user, a cache hit, a failure; costs past 2^32 micro-USD. */
