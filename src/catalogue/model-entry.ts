@@ -9,6 +9,8 @@ export type UsdPrices = {
   output: number;
   cachedInput?: number | undefined;
   cacheWrite?: number | undefined;
+  /** A cache write kept for one hour (Anthropic's `ttl: "1h"`), where priced apart from `cacheWrite`. */
+  cacheWrite1h?: number | undefined;
   reasoning?: number | undefined;
 };
 
@@ -32,6 +34,7 @@ export function pricingFromUsd(prices: UsdPrices): Pricing {
   const pricing: Pricing = { input: usdPerMillionToMicro(prices.input), output: usdPerMillionToMicro(prices.output) };
   if (prices.cachedInput !== undefined) pricing.cachedInput = usdPerMillionToMicro(prices.cachedInput);
   if (prices.cacheWrite !== undefined) pricing.cacheWrite = usdPerMillionToMicro(prices.cacheWrite);
+  if (prices.cacheWrite1h !== undefined) pricing.cacheWrite1h = usdPerMillionToMicro(prices.cacheWrite1h);
   if (prices.reasoning !== undefined) pricing.reasoning = usdPerMillionToMicro(prices.reasoning);
   return pricing;
 }

@@ -31,6 +31,7 @@ export const modelConfigSchema = z.strictObject({
       output: price,
       cachedInput: price.optional(),
       cacheWrite: price.optional(),
+      cacheWrite1h: price.optional(),
       reasoning: price.optional(),
     })
     .optional(),

@@ -18,6 +18,8 @@ export type Pricing = {
   output: number;
   cachedInput?: number;
   cacheWrite?: number;
+  /** One-hour cache writes, where priced apart from `cacheWrite` (the short-lived write). */
+  cacheWrite1h?: number;
   reasoning?: number;
 };
 

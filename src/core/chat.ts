@@ -92,7 +92,8 @@ export type CompletionRequest = {
 };
 
 export type Usage = {
-  input: { total: number; cacheRead: number; cacheWrite: number };
+  /** `cacheWrite1h`: the part of `cacheWrite` kept for one hour (Anthropic), billed at its own price. */
+  input: { total: number; cacheRead: number; cacheWrite: number; cacheWrite1h?: number };
   output: { total: number; reasoning: number };
   /** Set when the provider reported nothing and the gateway counted the tokens itself. */
   estimated?: boolean;

@@ -13,12 +13,15 @@ export function usdPerMillionToMicro(usd: number): number {
 
 /**
  * The cost of one call in micro-USD. Every token class is billed at its own price (cached input and cache
- * writes at theirs when given, reasoning at its own when priced apart from output); the sum is computed
+ * writes at theirs when given, one-hour cache writes at theirs, reasoning at its own when priced apart from output); the sum is computed
  * exactly in BigInt and rounded half-up once, per call.
  */
 export function costMicroUsd(usage: Usage, pricing: Pricing): number {
   const cacheRead = BigInt(usage.input.cacheRead);
   const cacheWrite = BigInt(usage.input.cacheWrite);
+  // The one-hour part of the cache writes, never more than all of them.
+  const cacheWrite1h = BigInt(Math.min(usage.input.cacheWrite1h ?? 0, usage.input.cacheWrite));
+  const cacheWritePrice = BigInt(pricing.cacheWrite ?? pricing.input);
   const uncached = BigInt(Math.max(0, usage.input.total - usage.input.cacheRead - usage.input.cacheWrite));
   const reasoning = BigInt(usage.output.reasoning);
   const reasoningApart = pricing.reasoning !== undefined;
@@ -26,7 +29,8 @@ export function costMicroUsd(usage: Usage, pricing: Pricing): number {
   const picoTotal =
     uncached * BigInt(pricing.input) +
     cacheRead * BigInt(pricing.cachedInput ?? pricing.input) +
-    cacheWrite * BigInt(pricing.cacheWrite ?? pricing.input) +
+    (cacheWrite - cacheWrite1h) * cacheWritePrice +
+    cacheWrite1h * (pricing.cacheWrite1h === undefined ? cacheWritePrice : BigInt(pricing.cacheWrite1h)) +
     (visibleOutput > 0n ? visibleOutput : 0n) * BigInt(pricing.output) +
     (reasoningApart ? reasoning * BigInt(pricing.reasoning!) : 0n);
   return Number((picoTotal + MILLION / 2n) / MILLION);

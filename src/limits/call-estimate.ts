@@ -24,7 +24,7 @@ export function estimateCall(body: unknown, entry: Pick<ModelEntry, 'pricing' | 
     tokens: () => promptTokens() + maxOutput,
     costMicroUsd() {
       const { pricing } = entry;
-      const input = BigInt(Math.max(pricing.input, pricing.cacheWrite ?? 0));
+      const input = BigInt(Math.max(pricing.input, pricing.cacheWrite ?? 0, pricing.cacheWrite1h ?? 0));
       const output = BigInt(Math.max(pricing.output, pricing.reasoning ?? 0));
       const pico = BigInt(promptTokens()) * input + BigInt(maxOutput) * output;
       // Rounded up: a reservation must not be short by a rounding.

@@ -123,11 +123,12 @@ test('gpt-3.5-turbo-instruct is a legacy completions model, not a chat one', () 
   assert.deepEqual(find('openai', 'gpt-3.5-turbo-instruct').capabilities, ['completions']);
 });
 
-test('Anthropic cache writes cost 1.25x input and cache hits at most 0.1x', () => {
+test('Anthropic cache writes cost 1.25x input (2x for one hour) and cache hits at most 0.1x', () => {
   const claude = defaultModels.filter((entry) => entry.provider === 'anthropic');
   assert.ok(claude.length > 0);
   for (const { id, pricing } of claude) {
     assert.equal(pricing.cacheWrite! * 4, pricing.input * 5, `${id}: cacheWrite`);
+    assert.equal(pricing.cacheWrite1h, pricing.input * 2, `${id}: cacheWrite1h`);
     assert.ok(pricing.cachedInput! * 10 <= pricing.input, `${id}: cachedInput`);
   }
   assert.deepEqual(find('anthropic', 'claude-sonnet-4-5').pricing, {
@@ -135,6 +136,7 @@ test('Anthropic cache writes cost 1.25x input and cache hits at most 0.1x', () =
     output: 15_000_000,
     cachedInput: 300_000,
     cacheWrite: 3_750_000,
+    cacheWrite1h: 6_000_000,
   });
   assert.deepEqual(find('anthropic', 'claude-haiku-4-5').aliases, ['claude-haiku-4-5-20251001']);
 });

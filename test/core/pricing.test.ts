@@ -9,6 +9,14 @@ test('costs every token class at its own price, in integer micro-USD', () => {
   assert.equal(costMicroUsd(usage, pricing), 2_685_000);
 });
 
+test('bills one-hour cache writes at their own price, never more of them than all cache writes', () => {
+  const pricing = { input: 1_000_000, output: 0, cacheWrite: 1_250_000, cacheWrite1h: 2_000_000 };
+  const usage = { input: { total: 1_000, cacheRead: 0, cacheWrite: 1_000, cacheWrite1h: 400 }, output: { total: 0, reasoning: 0 } };
+  assert.equal(costMicroUsd(usage, pricing), 600 * 1.25 + 400 * 2);
+  assert.equal(costMicroUsd({ ...usage, input: { ...usage.input, cacheWrite1h: 5_000 } }, pricing), 2_000);
+  assert.equal(costMicroUsd(usage, { input: 1_000_000, output: 0, cacheWrite: 1_250_000 }), 1_250);
+});
+
 test('bills reasoning at its own price only when priced apart', () => {
   const usage = { input: { total: 0, cacheRead: 0, cacheWrite: 0 }, output: { total: 1_000, reasoning: 600 } };
   assert.equal(costMicroUsd(usage, { input: 0, output: 10_000_000 }), 10_000);

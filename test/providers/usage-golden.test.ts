@@ -200,6 +200,20 @@ describe('Anthropic', () => {
     assertGolden(await translatedJson(JSON.stringify(split)), usage(1517, 1111, 403, 33, 0), 1833);
   });
 
+  test('JSON and SSE: one-hour cache writes are counted among the cache writes and billed at their own price', async () => {
+    const body = JSON.parse(anthropicServer.fixture('anthropic-cache-usage.json')) as { usage: Record<string, unknown> };
+    body.usage.cache_creation = { ephemeral_5m_input_tokens: 103, ephemeral_1h_input_tokens: 300 };
+    for (const path of [translatedJson, relayedJson]) {
+      const counted = await path(JSON.stringify(body));
+      assert.equal(counted?.input.cacheWrite, 403);
+      assert.equal(counted?.input.cacheWrite1h, 300);
+      // 3 × 2 + 1111 × 0.5 + 103 × 2.5 + 300 × 4 + 33 × 8 = 6 + 555.5 + 257.5 + 1200 + 264 = 2283.
+      assert.equal(costMicroUsd(counted!, { ...prices, cacheWrite1h: 4_000_000 }), 2283);
+      // Without a one-hour price every write costs the cache-write price: the 1833 of the test above.
+      assert.equal(costMicroUsd(counted!, prices), 1833);
+    }
+  });
+
   test('JSON: output_tokens include thinking; output_tokens_details.thinking_tokens is the reasoning part', async () => {
     const body = anthropicServer.fixture('anthropic-thinking-tool-use.json');
     // 599 × 2 + 59 × 8 = 1670; apart: 1198 + 41 × 8 + 18 × 12 = 1742.

@@ -1,6 +1,6 @@
 // Anthropic models. Prices as published on https://platform.claude.com/docs/en/about-claude/pricing and the
 // model pages (https://platform.claude.com/docs/en/models/<model>/overview), checked 2026-11. `cacheWrite` is the
-// 5-minute cache write (1.25× input); `cachedInput` the cache hit (0.1× input, less on the 5.5 and Fable 5.1
+// 5-minute cache write (1.25× input), `cacheWrite1h` the one-hour write (2× input); `cachedInput` the cache hit (0.1× input, less on the 5.5 and Fable 5.1
 // models). Dated snapshot ids are aliases of the model they pin. Retired ids (Opus 4/4.1, Sonnet 4) are left out.
 import type { Capability } from '../../core/catalogue.js';
 import { model } from '../model-entry.js';
@@ -11,7 +11,7 @@ const claude: readonly Capability[] = ['chat', 'vision', 'function_calling', 'js
 
 /** Anthropic's standard cache multipliers; the newest models publish their own cache-hit price instead. */
 function claudePrices(input: number, output: number, cacheHit = input / 10) {
-  return { input, output, cachedInput: cacheHit, cacheWrite: input * 1.25 };
+  return { input, output, cachedInput: cacheHit, cacheWrite: input * 1.25, cacheWrite1h: input * 2 };
 }
 
 export const anthropicModels = [

@@ -6,6 +6,7 @@
 // | input.total        | input_tokens + cache_read_input_tokens + cache_creation_input_tokens        |
 // | input.cacheRead    | cache_read_input_tokens                                                     |
 // | input.cacheWrite   | cache_creation_input_tokens (else the sum of `cache_creation`'s 5m and 1h)   |
+// | input.cacheWrite1h | cache_creation.ephemeral_1h_input_tokens (billed at the one-hour price)     |
 // | output.total       | output_tokens (thinking included)                                           |
 // | output.reasoning   | output_tokens_details.thinking_tokens, 0 when absent                        |
 import type { Usage } from '../../core/chat.js';
@@ -16,6 +17,8 @@ export type AnthropicUsageCounters = {
   input: number;
   cacheRead: number;
   cacheWrite: number;
+  /** The one-hour part of `cacheWrite` (`cache_creation.ephemeral_1h_input_tokens`). */
+  cacheWrite1h: number;
   output: number;
   thinking: number;
 };
@@ -24,6 +27,7 @@ export const emptyAnthropicUsageCounters = (): AnthropicUsageCounters => ({
   input: 0,
   cacheRead: 0,
   cacheWrite: 0,
+  cacheWrite1h: 0,
   output: 0,
   thinking: 0,
 });
@@ -37,6 +41,7 @@ export function updateAnthropicUsage(counters: AnthropicUsageCounters, usage: An
   counters.input = usage.input_tokens ?? counters.input;
   counters.cacheRead = usage.cache_read_input_tokens ?? counters.cacheRead;
   counters.cacheWrite = usage.cache_creation_input_tokens ?? cacheCreationSum(usage) ?? counters.cacheWrite;
+  counters.cacheWrite1h = usage.cache_creation?.ephemeral_1h_input_tokens ?? counters.cacheWrite1h;
   counters.output = usage.output_tokens ?? counters.output;
   counters.thinking = usage.output_tokens_details?.thinking_tokens ?? counters.thinking;
 }
@@ -54,6 +59,7 @@ export function toNeutralUsage(counters: AnthropicUsageCounters): Usage {
       total: counters.input + counters.cacheRead + counters.cacheWrite,
       cacheRead: counters.cacheRead,
       cacheWrite: counters.cacheWrite,
+      ...(counters.cacheWrite1h > 0 ? { cacheWrite1h: counters.cacheWrite1h } : {}),
     },
     output: { total: counters.output, reasoning: counters.thinking },
   };

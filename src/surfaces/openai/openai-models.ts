@@ -55,6 +55,7 @@ function describePricing(pricing: Pricing) {
       output: usd(pricing.output),
       cached_input: usd(pricing.cachedInput),
       cache_write: usd(pricing.cacheWrite),
+      cache_write_1h: usd(pricing.cacheWrite1h),
       reasoning: usd(pricing.reasoning),
     }).filter(([, value]) => value !== undefined),
   );
