@@ -35,6 +35,8 @@ export class CallMeter {
   private firstTokenAt: number | undefined;
   private done = false;
   private settlement: CallSettlement | undefined;
+  /** The usage so far of a stream its client stopped reading (see CallContext.onAbandonedUsage). */
+  private abandonedUsage: Usage | undefined;
   /** HIT, MISS or SKIP as the response cache saw the call. */
   cacheStatus: RequestLogEntry['cacheStatus'] = 'SKIP';
 
@@ -51,6 +53,11 @@ export class CallMeter {
   /** Hands the meter the limits step's reservations, settled when the call ends (exactly once). */
   settleWith(settlement: CallSettlement | undefined): void {
     this.settlement = settlement;
+  }
+
+  /** Kept for a call that then ends without usage of its own (its client went away mid-stream). */
+  noteAbandonedUsage(usage: Usage): void {
+    this.abandonedUsage ??= usage;
   }
 
   get finished(): boolean {
@@ -72,6 +79,7 @@ export class CallMeter {
   private finish(status: number, errorCode: string | null, usage: Usage | undefined): number {
     if (this.done) return 0;
     this.done = true;
+    usage ??= this.abandonedUsage;
     const now = performance.now();
     const counted = usage ?? emptyUsage();
     const cost = usage ? this.cost(usage) : 0;

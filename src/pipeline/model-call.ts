@@ -69,6 +69,7 @@ export async function startModelCall(
   captureBodies(deps.bodies, exchange, request.body);
   const context: CallContext = { requestId: exchange.requestId, signal: exchange.signal };
   if (apiKey !== undefined) context.apiKey = apiKey;
+  context.onAbandonedUsage = (usage) => meter.noteAbandonedUsage(usage);
   return { route, meter, context, credential: source };
 }
 

@@ -24,6 +24,11 @@ export type CallContext = {
    * or one the client brought (BYOK). Sent in the provider's auth header, never logged.
    */
   apiKey?: string;
+  /**
+   * Told the usage so far (what the provider reported, the rest counted and marked estimated) when the
+   * client stops reading a stream before its end, so a call cut short by its client is still metered.
+   */
+  onAbandonedUsage?: (usage: Usage) => void;
 };
 
 /** A streamed answer. Resolves once the upstream answered 2xx with headers: the last point to fall back. */

@@ -9,7 +9,7 @@ import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { countTextTokens } from '../../src/core/usage-estimate.js';
 import type { RequestLogEntry } from '../../src/store/types.js';
-import type { TestGateway } from '../helpers/gateway.js';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { expectedCost, ledgerModels, replayLastRequest, rowFor, sseData, startLedgerGateway } from './usage-ledger-helpers.js';
 
 let gateway: TestGateway;
@@ -159,4 +159,36 @@ describe('a stream that breaks', () => {
     const row = await rowFor(gateway, response.headers.get('x-request-id'));
     assert.equal(row.usageEstimated, false);
   });
+});
+
+test('a client that stops reading a translated stream: the call is metered 499 with the usage so far, estimated', async () => {
+  const gateway = await startTestGateway({ simulator: { chunkDelayMs: 30, chunks: 40 } });
+  try {
+    const controller = new AbortController();
+    const response = await fetch(`${gateway.v1}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gateway.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-haiku-4-5', stream: true, messages: [{ role: 'user', content: 'tell me a long story' }] }),
+      signal: controller.signal,
+    });
+    const requestId = response.headers.get('x-request-id')!;
+    const reader = response.body!.getReader();
+    let received = '';
+    while (!received.includes('"content":"')) received += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    const deadline = Date.now() + 5_000;
+    let row;
+    while (row === undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await gateway.store.requestLog.flush();
+      row = await gateway.store.requestLog.get(requestId);
+    }
+    assert.equal(row?.status, 499);
+    assert.ok(row!.promptTokens > 0, `prompt tokens ${row!.promptTokens}`);
+    assert.ok(row!.completionTokens > 0, `completion tokens ${row!.completionTokens}`);
+    assert.equal(row!.usageEstimated, true);
+    assert.ok(row!.costMicroUsd > 0);
+  } finally {
+    await gateway.close();
+  }
 });

@@ -240,3 +240,18 @@ test('a stream that breaks hands its usage so far (completed from the partial re
   assert.deepEqual(settled.seen.map((part) => part.type), ['usage']);
   assert.equal(settled.error, failure);
 });
+
+test('a consumer that stops reading early is handed the usage so far; one that reads to the end is not', async () => {
+  const source: StreamPart[] = [{ type: 'start' }, { type: 'text-delta', text: 'Once upon a time' }, { type: 'text-delta', text: ' there was' }];
+  const abandoned: Usage[] = [];
+  for await (const part of settleStreamUsage(parts(source), () => tally('tell me a story'), undefined, (usage) => abandoned.push(usage))) {
+    if (part.type === 'text-delta') break;
+  }
+  assert.equal(abandoned.length, 1);
+  assert.equal(abandoned[0]!.estimated, true);
+  assert.equal(abandoned[0]!.output.total, countTextTokens('Once upon a time'));
+  assert.ok(abandoned[0]!.input.total > 0);
+  const { seen } = await read(settleStreamUsage(parts(source), () => tally('hi'), undefined, (usage) => abandoned.push(usage)));
+  assert.equal(seen.at(-1)?.type, 'usage');
+  assert.equal(abandoned.length, 1, 'read to the end: the usage part carries it');
+});

@@ -63,7 +63,7 @@ export function createAnthropicAdapter(options: AdapterOptions): ProviderAdapter
         usesJsonTool: plan.usesJsonTool,
         reported,
       });
-      return settleStreamUsage(parts, () => chatPromptText(request), reported);
+      return settleStreamUsage(parts, () => chatPromptText(request), reported, context.onAbandonedUsage);
     },
   };
 }

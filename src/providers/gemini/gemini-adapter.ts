@@ -56,7 +56,7 @@ export function createGeminiAdapter(options: AdapterOptions): ProviderAdapter {
     async streamChat(request: ChatRequest, context: CallContext): Promise<ChatStream> {
       const response = await post(request.model, 'streamGenerateContent', toGeminiRequest(request), context);
       const reported = noReportedUsage();
-      return settleStreamUsage(relay(provider, response, context.signal, reported), () => chatPromptText(request), reported);
+      return settleStreamUsage(relay(provider, response, context.signal, reported), () => chatPromptText(request), reported, context.onAbandonedUsage);
     },
 
     async embed(request: EmbedRequest, context: CallContext): Promise<EmbedResult> {

@@ -95,7 +95,7 @@ class OpenAICalls {
     await rejectJsonStream(this.connection, response, context.signal);
     const transform = new OpenAIStreamTransform(flavour, this.preset);
     const parts = streamParts(this.connection.provider, response.body, context.signal, transform);
-    return releaseOnReturn(settleStreamUsage(parts, prompt, transform.reported), response.body);
+    return releaseOnReturn(settleStreamUsage(parts, prompt, transform.reported, context.onAbandonedUsage), response.body);
   }
 }
 

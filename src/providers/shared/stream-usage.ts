@@ -17,9 +17,11 @@ export async function* settleStreamUsage(
   parts: AsyncIterable<StreamPart>,
   prompt: () => TokenTally,
   reported: ReportedUsage = noReportedUsage(),
+  onAbandoned?: (usage: Usage) => void,
 ): AsyncGenerator<StreamPart> {
   const output = new OutputTally();
   let settled = false;
+  let ended = false;
   try {
     for await (const part of parts) {
       if (part.type === 'usage') {
@@ -30,12 +32,19 @@ export async function* settleStreamUsage(
       collect(output, part);
       yield part;
     }
+    ended = true;
   } catch (error) {
+    ended = true;
     if (!settled) {
       const usage = settleUsage({ reported: reported.usage, outputFinal: reported.outputFinal, prompt, output });
       yield { type: 'usage', usage };
     }
     throw error;
+  } finally {
+    // The consumer stopped reading (its client went away) before any usage part: hand over the usage so far.
+    if (!settled && !ended && onAbandoned !== undefined) {
+      onAbandoned(settleUsage({ reported: reported.usage, outputFinal: reported.outputFinal, prompt, output }));
+    }
   }
   if (!settled) yield { type: 'usage', usage: settleUsage({ reported: reported.usage, prompt, output }) };
 }
