@@ -12,9 +12,9 @@ import { createHttpServer, type ErrorRenderer, type Route } from './http/server.
 import { createAuthenticator, type Authenticator } from './identity/authenticator.js';
 import { createCredentialVault } from './identity/credential-vault.js';
 import type { IdentityDeps } from './identity/identity-deps.js';
-import { createWindowLimiter } from './identity/window-limiter.js';
 import { defaultPlans } from './limits/plans.js';
 import { createCallLimits } from './limits/call-limits.js';
+import { createMinuteWindow } from './limits/minute-window.js';
 import { createPolicySource } from './limits/policies.js';
 import type { Logger } from './observability/logger.js';
 import { createModelDirectory, type ModelDirectory } from './pipeline/model-directory.js';
@@ -62,9 +62,9 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
     providers.adapterFor,
   );
   const meter = { requestLog: ports.store.requestLog, logger: ports.logger, logRequests: config.logging.requests };
-  const identity = createIdentity(config, ports);
-  const { authenticator, vault } = identity;
   const limiter = ports.limiter ?? createMemoryLimiter();
+  const identity = createIdentity(config, ports, limiter);
+  const { authenticator, vault } = identity;
   const policies = createPolicySource({
     access: ports.store.access,
     balances: ports.store.balances,
@@ -146,7 +146,7 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
   };
 }
 
-function createIdentity(config: Readonly<Config>, ports: AppPorts): IdentityDeps {
+function createIdentity(config: Readonly<Config>, ports: AppPorts, limiter: Limiter): IdentityDeps {
   const { auth } = config;
   const box = createSecretBox(ports.masterKey);
   const tokens = createTokenIssuer({ key: deriveKey(ports.masterKey, 'switchyard token signing v1'), ttlSeconds: auth.tokenTtlSeconds });
@@ -154,7 +154,10 @@ function createIdentity(config: Readonly<Config>, ports: AppPorts): IdentityDeps
     store: ports.store.access,
     tokens,
     hashProviderKey: createByokHasher(deriveKey(ports.masterKey, 'switchyard byok hash v1')),
-    ...(auth.anonymousByok.enabled ? { anonymousByok: createWindowLimiter({ limit: auth.anonymousByok.requestsPerMinute }) } : {}),
+    // On the shared limiter: with Redis, a provider key's minute is counted once across every replica.
+    ...(auth.anonymousByok.enabled
+      ? { anonymousByok: createMinuteWindow(limiter, { name: 'byok', limit: auth.anonymousByok.requestsPerMinute }) }
+      : {}),
     cacheTtlMs: auth.cacheSeconds * 1000,
   });
   const vault = createCredentialVault({ store: ports.store.access, box, logger: ports.logger, ttlMs: auth.cacheSeconds * 1000 });

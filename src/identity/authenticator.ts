@@ -11,7 +11,7 @@ import { GatewayError } from '../core/errors.js';
 import { keyLimits } from '../limits/plans.js';
 import type { Authorizer, Exchange, RouteAccess } from '../http/server.js';
 import type { AccessStore, ApiKeyRecord, User } from '../store/types.js';
-import type { WindowLimiter } from './window-limiter.js';
+import type { MinuteWindow } from '../limits/minute-window.js';
 
 export type AuthenticatorOptions = {
   store: AccessStore;
@@ -19,7 +19,7 @@ export type AuthenticatorOptions = {
   /** Keyed hash of a provider key (BYOK), for metering and limits. */
   hashProviderKey: (providerKey: string) => string;
   /** Present when the operator allows the provider key alone as the credential on BYOK-capable routes. */
-  anonymousByok?: WindowLimiter;
+  anonymousByok?: MinuteWindow;
   cacheTtlMs?: number;
   now?: () => number;
 };
@@ -129,9 +129,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return { ...principal, providerKey, providerKeyHash: options.hashProviderKey(providerKey) };
   }
 
-  function anonymous(providerKey: string): Principal {
+  async function anonymous(providerKey: string): Promise<Principal> {
     const hash = options.hashProviderKey(providerKey);
-    const verdict = options.anonymousByok!.take(hash, now());
+    const verdict = await options.anonymousByok!.take(hash, now());
     if (!verdict.allowed) {
       throw new GatewayError('rate_limited', `Too many requests with this provider key; retry in ${verdict.retryAfterSeconds} s.`, {
         retryAfter: verdict.retryAfterSeconds,
@@ -167,9 +167,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }
     if (looksLikeJwt(credential)) return fromToken(credential, access, exchange);
     if (access.byok === true && options.anonymousByok !== undefined) {
-      const principal = anonymous(credential);
-      check(principal, access);
-      return principal;
+      return anonymous(credential).then((principal) => {
+        check(principal, access);
+        return principal;
+      });
     }
     throw unauthenticated(
       'The credential is not a Switchyard API key or token. To use your own provider key, send a Switchyard key in ' +
