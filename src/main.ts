@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   if (masterKey.source === 'generated') logger.warn({ path: masterKey.path }, 'generated a new master key; back this file up');
   const bootstrap = await bootstrapOperator(store.access, config.auth.admin);
   const redis = await maybeConnectRedis(config);
-  const limiter = redis === undefined ? undefined : (await import('./state/redis/redis-limiter.js')).createRedisLimiter(redis);
+  const limiter = redis === undefined ? undefined : (await import('./state/redis/redis-limiter.js')).createRedisLimiter(redis, { prefix: config.limits.redisPrefix });
   const app = createApp(config, { store, logger, masterKey: masterKey.key, ...(limiter === undefined ? {} : { limiter }) });
   const { url } = await app.listen();
   printBanner(config, url, store.dialect, simulator !== undefined, [...app.providers.adapters.keys()], bootstrap);

@@ -58,6 +58,8 @@ export const configSchema = z.strictObject({
       /** Where counters live: this process (`memory`) or Redis, shared by every replica (`redis`, with `redisUrl`). */
       backend: z.enum(['memory', 'redis']).default('memory'),
       redisUrl: z.string().min(1).optional(),
+      /** Prefix of every counter's Redis key: deployments sharing one Redis keep apart with their own. */
+      redisPrefix: z.string().min(1).max(100).default('switchyard:limit:'),
       /** The plan of every organization without one of its own; null: no plan limits. */
       defaultPlan: z.string().min(1).nullable().default(null),
       /** Plans by name, over the shipped ones (free, starter, pro, scale). */

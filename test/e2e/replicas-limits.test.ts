@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -32,7 +32,11 @@ test('two replicas on one PostgreSQL and one Redis admit exactly 100 of 300 requ
   const simulator = await startSimulator();
   // Replicas share the database and Redis, never a data directory (it holds per-process files).
   const dataDirs = [0, 1].map(() => mkdtempSync(join(tmpdir(), 'switchyard-replica-')));
+  // The counters go under this test's own Redis prefix (limits.redisPrefix), removed with the connection.
+  const configFile = join(dataDirs[0]!, 'switchyard.yaml');
+  writeFileSync(configFile, `limits:\n  redisPrefix: "${redis.prefix}"\n`);
   const env = {
+    SWITCHYARD_CONFIG: configFile,
     DATABASE_URL: database.url,
     REDIS_URL: redisServerUrl(),
     SWITCHYARD_MASTER_KEY: randomBytes(32).toString('hex'),
@@ -42,7 +46,6 @@ test('two replicas on one PostgreSQL and one Redis admit exactly 100 of 300 requ
     LOG_LEVEL: 'warn',
   };
   const replicas: GatewayProcess[] = [];
-  const counters: string[] = [];
   try {
     // One after the other: bootstrapping is race-safe, but the test wants to know which one prints the key.
     for (const dataDir of dataDirs) replicas.push(await startGatewayProcess({ ...env, SWITCHYARD_DATA_DIR: dataDir }));
@@ -51,9 +54,9 @@ test('two replicas on one PostgreSQL and one Redis admit exactly 100 of 300 requ
     assert.equal(second.adminKey, undefined, 'the second replica finds the store bootstrapped');
     assert.match(first.output(), /store: postgres/);
 
-    const { outcomes, keyId, upstreamCalls } = await runOnce(replicas, first.adminKey, simulator, (id) =>
-      counters.push(`switchyard:limit:key:${id}:*`),
-    );
+    const { outcomes, keyId, upstreamCalls } = await runOnce(replicas, first.adminKey, simulator);
+    const counters = await redis.redis.keys(`${redis.prefix}key:${keyId}:*`);
+    assert.ok(counters.length > 0, 'the key is counted under the configured prefix');
     const admitted = outcomes.filter((outcome) => outcome.status === 200);
     const refused = outcomes.filter((outcome) => outcome.status === 429);
     assert.equal(admitted.length, limit, 'exactly the limit is admitted across both replicas');
@@ -86,11 +89,6 @@ test('two replicas on one PostgreSQL and one Redis admit exactly 100 of 300 requ
     for (const replica of replicas) replica.kill();
     await simulator.close();
     for (const dataDir of dataDirs) rmSync(dataDir, { recursive: true, force: true });
-    // The gateway has no Redis key prefix option: its counters for this test's key are removed by name.
-    for (const pattern of counters) {
-      const keys = await redis.redis.keys(pattern);
-      if (keys.length > 0) await redis.redis.del(...keys);
-    }
   }
 });
 
@@ -99,10 +97,9 @@ test('two replicas on one PostgreSQL and one Redis admit exactly 100 of 300 requ
  * UTC minutes, so a run that crosses into the next minute (a very slow machine) is not evidence either way:
  * it is detected by the reset times the answers carry and repeated once with a new key.
  */
-async function runOnce(replicas: GatewayProcess[], adminKey: string, simulator: SimulatorHandle, onKey: (id: string) => void) {
+async function runOnce(replicas: GatewayProcess[], adminKey: string, simulator: SimulatorHandle) {
   for (let attempt = 1; ; attempt++) {
     const { id: keyId, secret } = await createLimitedKey(replicas[0]!, adminKey);
-    onKey(keyId);
     await awaitRoomInMinute();
     const upstreamBefore = simulator.stats().requests;
     const outcomes = await sendAll(replicas, secret);
