@@ -2,42 +2,27 @@
 // argv: mode (`journal`: a bare journal in <dataDir>/ledger-journal; `store`: openStore with a queue that
 // never writes on its own), database URL (store mode), data dir, how many entries.
 // Prints the entries (one JSON line each, createdAt in epoch ms), then `ready`.
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { LedgerJournal } from '../../src/store/ledger-journal.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { RequestLogEntry } from '../../src/store/types.js';
+import { ledgerEntry } from './ledger-entries.js';
 
 const [mode, url = '', dataDir = '', count = '0'] = process.argv.slice(2);
 const logger = { warn: () => undefined, error: () => undefined };
 
-const entries: RequestLogEntry[] = Array.from({ length: Number(count) }, (_, index) => ({
-  id: randomUUID(),
-  createdAt: new Date(Date.UTC(2025, 2, 1, 9, 0, 0, index)),
-  endpoint: index % 3 === 0 ? 'embeddings' : 'chat',
-  model: 'gpt-4o-mini',
-  provider: 'openai',
-  upstreamModel: 'gpt-4o-mini-2024-07-18',
-  stream: index % 2 === 0,
-  status: 200,
-  errorCode: null,
-  promptTokens: 10 + index,
-  completionTokens: 20,
-  cachedTokens: 0,
-  cacheWriteTokens: 0,
-  reasoningTokens: 0,
-  costMicroUsd: 1_000 + index,
-  latencyMs: 42,
-  ttftMs: index % 2 === 0 ? 7 : null,
-  organizationId: null,
-  apiKeyId: null,
-  userId: null,
-  byokHash: null,
-  credential: 'server',
-  cacheStatus: 'SKIP',
-  usageEstimated: false,
-  overage: false,
-}));
+const entries: RequestLogEntry[] = Array.from({ length: Number(count) }, (_, index) =>
+  ledgerEntry({
+    createdAt: new Date(Date.UTC(2025, 2, 1, 9, 0, 0, index)),
+    endpoint: index % 3 === 0 ? 'embeddings' : 'chat',
+    stream: index % 2 === 0,
+    promptTokens: 10 + index,
+    completionTokens: 20,
+    costMicroUsd: 1_000 + index,
+    latencyMs: 42,
+    ttftMs: index % 2 === 0 ? 7 : null,
+  }),
+);
 
 if (mode === 'journal') {
   const journal = new LedgerJournal({ directory: join(dataDir, 'ledger-journal'), logger });
