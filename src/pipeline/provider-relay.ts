@@ -79,29 +79,45 @@ export function responseHeaders(headers: Dispatcher.ResponseData['headers']): Re
   return relayed;
 }
 
-/** Relays the body; resolves false when the client went away first. A broken upstream is thrown as a GatewayError. */
+/**
+ * Relays the body; `finished` is false when the client went away first. From `holdFrom` on (the dialect's
+ * terminal event) the bytes are kept in `held` for the caller to send once the call is metered, so a client
+ * that stops reading at that event has nothing the ledger does not hold. A broken upstream is thrown as a
+ * GatewayError.
+ */
 export async function relayBody(
   exchange: Exchange,
   upstream: Dispatcher.ResponseData,
   provider: string,
   tap: UsageTap | undefined,
   onFirstByte: () => void,
-): Promise<boolean> {
+  holdFrom?: Buffer,
+): Promise<{ finished: boolean; held: Buffer[] }> {
+  const held: Buffer[] = [];
   try {
     for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
       onFirstByte();
       tap?.feed(chunk);
-      if (!(await writeEvent(exchange.response, chunk))) {
+      const at = held.length > 0 ? 0 : holdFrom === undefined ? -1 : chunk.indexOf(holdFrom);
+      const now = at === -1 ? chunk : chunk.subarray(0, at);
+      if (at !== -1) held.push(chunk.subarray(at));
+      if (now.length > 0 && !(await writeEvent(exchange.response, now))) {
         upstream.body.destroy();
-        return false;
+        return { finished: false, held };
       }
     }
-    return true;
+    return { finished: true, held };
   } catch (error) {
-    if (exchange.signal.aborted) return false;
+    if (exchange.signal.aborted) return { finished: false, held };
     throw new GatewayError('upstream_error', `Provider '${provider}' broke off its answer.`, { provider, cause: error });
   }
 }
+
+/** Where a relayed stream's end begins, per dialect (Gemini has no terminal event: its clients read to the end). */
+const terminalEvents: Partial<Record<ProviderConnection['dialect'], Buffer>> = {
+  anthropic: Buffer.from('event: message_stop'),
+  openai: Buffer.from('data: [DONE]'),
+};
 
 export type ProviderRelay = {
   connection: ProviderConnection;
@@ -159,12 +175,13 @@ export async function relayToProvider(exchange: Exchange, relay: ProviderRelay):
   if (meter && contentType?.includes('text/event-stream') && upstream.statusCode < 300) {
     startEventStream(exchange.response, headers, usageTrailerNames);
     let finished: boolean;
+    let held: Buffer[];
     try {
-      finished = await relayBody(exchange, upstream, provider, tap, () => meter.markFirstToken());
+      ({ finished, held } = await relayBody(exchange, upstream, provider, tap, () => meter.markFirstToken(), terminalEvents[connection.dialect]));
       if (finished && tap?.providerError() === true) {
         // The provider's own error event reached the client already: meter the failure, add nothing.
         meter.failed(new GatewayError('upstream_error', `Provider '${provider}' ended its stream with an error.`, { provider }), tap.end());
-        exchange.response.end();
+        exchange.response.end(Buffer.concat(held));
         return;
       }
       // A stream that stopped without its terminal event was cut off, though the connection closed cleanly.
@@ -177,7 +194,7 @@ export async function relayToProvider(exchange: Exchange, relay: ProviderRelay):
       return;
     }
     if (!finished) exchange.response.destroy();
-    finishStream(exchange, meter, tap?.end(), '');
+    finishStream(exchange, meter, tap?.end(), Buffer.concat(held));
     return;
   }
 

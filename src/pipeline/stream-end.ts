@@ -7,7 +7,12 @@ import type { CallMeter } from './call-meter.js';
 import { usageHeaders, usageTrailerNames } from './usage-headers.js';
 
 /** Meters the finished stream and ends it with `tail` (computed only when the client is still there). */
-export function finishStream(exchange: Exchange, meter: CallMeter, usage: Usage | undefined, tail: string | (() => string)): void {
+export function finishStream(
+  exchange: Exchange,
+  meter: CallMeter,
+  usage: Usage | undefined,
+  tail: string | Buffer | (() => string),
+): void {
   const { response } = exchange;
   if (exchange.signal.aborted || response.destroyed) {
     meter.failed(new GatewayError('client_closed', 'The client closed the connection during the stream.'), usage);

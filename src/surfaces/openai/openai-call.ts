@@ -61,16 +61,27 @@ export async function relayForwarded(exchange: Exchange, meter: CallMeter, forwa
     return;
   }
   startEventStream(response, { 'x-cache': 'SKIP' }, usageTrailerNames);
+  // The provider's `data: [DONE]` (and anything after it) is held back until the call is metered, so a client
+  // that stops reading at [DONE] has received nothing the ledger does not already hold.
+  const held: Buffer[] = [];
   try {
     for await (const chunk of forwarded.body) {
       meter.markFirstToken();
-      if (!(await writeEvent(response, chunk))) break;
+      const done = held.length > 0 ? 0 : chunk.indexOf(doneMarker);
+      if (done === -1) {
+        if (!(await writeEvent(response, chunk))) break;
+        continue;
+      }
+      if (done > 0 && !(await writeEvent(response, chunk.subarray(0, done)))) break;
+      held.push(chunk.subarray(done));
     }
   } catch (error) {
     return endStreamWithError(exchange, meter, toGatewayError(error), forwarded.usage());
   }
-  endStream(exchange, meter, forwarded.usage(), '');
+  endStream(exchange, meter, forwarded.usage(), held.length === 0 ? '' : Buffer.concat(held));
 }
+
+const doneMarker = Buffer.from('data: [DONE]');
 
 /** Streams neutral parts through an encoder; errors after the first byte end the stream with the error event. */
 export async function relayParts(
@@ -94,7 +105,7 @@ export async function relayParts(
   endStream(exchange, meter, encoder.finalUsage, encoder.end());
 }
 
-function endStream(exchange: Exchange, meter: CallMeter, usage: Usage | undefined, tail: string): void {
+function endStream(exchange: Exchange, meter: CallMeter, usage: Usage | undefined, tail: string | Buffer): void {
   finishStream(exchange, meter, usage, tail);
 }
 
