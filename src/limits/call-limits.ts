@@ -21,7 +21,8 @@ import type { Logger } from '../observability/logger.js';
 import type { CallSettlement } from '../pipeline/call-meter.js';
 import type { CounterAdjustment, Limiter, WindowCharge, WindowState } from '../state/limiter.js';
 import type { BalanceStore, OutboxEvent } from '../store/types.js';
-import type { CallEstimate } from './call-estimate.js';
+import type { ModelEntry } from '../core/catalogue.js';
+import { estimateCall, type CallEstimate } from './call-estimate.js';
 import { effectiveLimits, type Limits, type Plan } from './plans.js';
 import type { OrganizationPolicy, PolicySource } from './policies.js';
 import { secondsLeft, windowAt, type WindowKind } from './windows.js';
@@ -43,8 +44,11 @@ export type CallLimitsOptions = {
 
 export type CallRequest = {
   requestId: string;
-  /** The call's worst case; absent: counted as no tokens and no cost. */
+  /** The call's worst case; absent: estimated from `body` and `entry` when a limit needs it, else none. */
   estimate?: CallEstimate;
+  /** The parsed request and its model: estimated only for a caller some limit applies to. */
+  body?: unknown;
+  entry?: Pick<ModelEntry, 'pricing' | 'maxOutputTokens'>;
   /** Answered from the response cache: a tenth of a request against the monthly quota. */
   cacheHit?: boolean;
 };
@@ -161,7 +165,8 @@ export function createCallLimits(options: CallLimitsOptions): CallLimits {
     if (adjustments.length > 0) void limiter.adjust(adjustments).catch(fail('releasing counters'));
   }
 
-  async function consume(principal: Principal & { organizationId: string }, policy: OrganizationPolicy, list: Owner[], call: CallRequest): Promise<Admission> {
+  async function consume(principal: Principal & { organizationId: string }, policy: OrganizationPolicy, list: Owner[], request: CallRequest): Promise<Admission> {
+    const call = request.estimate !== undefined || request.entry === undefined ? request : { ...request, estimate: estimateCall(request.body, request.entry) };
     const at = now();
     const charges = chargesFor(list, call, at);
     const result = charges.length === 0 ? { allowed: true as const, windows: [] } : await limiter.consume(charges, at);

@@ -4,7 +4,6 @@ import type { Capability } from '../core/catalogue.js';
 import { toGatewayError } from '../core/errors.js';
 import type { Exchange } from '../http/server.js';
 import type { CredentialVault } from '../identity/credential-vault.js';
-import { estimateCall } from '../limits/call-estimate.js';
 import type { Admission, CallLimits, CallRequest } from '../limits/call-limits.js';
 import type { ProviderConnection } from '../providers/registry.js';
 import type { CallContext } from '../providers/spec.js';
@@ -64,7 +63,7 @@ export async function startModelCall(
     principal: exchange.principal,
     credential,
   });
-  const admitted = applyLimits(deps.limits, exchange, { requestId: exchange.requestId, estimate: estimateCall(request.body, route.entry) });
+  const admitted = applyLimits(deps.limits, exchange, { requestId: exchange.requestId, body: request.body, entry: route.entry });
   meter.settleWith(admitted instanceof Promise ? await admitted : admitted);
   captureBodies(deps.bodies, exchange, request.body);
   const context: CallContext = { requestId: exchange.requestId, signal: exchange.signal };

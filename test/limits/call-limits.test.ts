@@ -231,3 +231,14 @@ test("a key's plan narrows like its own limits, and its own limits narrow the pl
   const admission = unknownPlan.limits.admit({ ...principal, plan: 'gone' }, { requestId: 'x' });
   assert.ok(!(admission instanceof Promise), 'a plan that no longer exists limits nothing');
 });
+
+test('the estimate is made from the request only for a caller some limit applies to', async () => {
+  const untouchable = new Proxy({}, { get: () => assert.fail('the request was read for an unlimited caller') });
+  const entry = { pricing: { input: 1_000_000, output: 1_000_000 } };
+  const free = setup(none).limits.admit(principal, { requestId: 'r', body: untouchable, entry });
+  assert.ok(!(free instanceof Promise));
+  const { admit } = setup(plan({ tokensPerMinute: 10_000 }));
+  const body = { messages: [{ role: 'user', content: 'hello' }], max_tokens: 100 };
+  const limited = await admit(principal, { body, entry } as never);
+  assert.ok(Number(limited.headers['x-ratelimit-remaining-tokens']) < 10_000 - 100, 'prompt plus max_tokens reserved');
+});

@@ -7,7 +7,6 @@ import { GatewayError, toGatewayError } from '../../core/errors.js';
 import { parseJsonObject, readBody } from '../../http/body.js';
 import type { Exchange, Route } from '../../http/server.js';
 import type { CredentialVault } from '../../identity/credential-vault.js';
-import { estimateCall } from '../../limits/call-estimate.js';
 import { captureBodies, type BodyCapture } from '../../pipeline/body-capture.js';
 import type { CallLimits } from '../../limits/call-limits.js';
 import { CallMeter, type MeterPorts } from '../../pipeline/call-meter.js';
@@ -175,7 +174,7 @@ async function startMeter(
     credential,
   });
   // Admitted (or refused, with nothing recorded) before anything goes upstream.
-  meter.settleWith(await applyLimits(deps.limits, exchange, { requestId: exchange.requestId, estimate: estimateCall(parsed, entry) }));
+  meter.settleWith(await applyLimits(deps.limits, exchange, { requestId: exchange.requestId, body: parsed, entry }));
   captureBodies(deps.bodies, exchange, parsed ?? body.toString('utf8'));
   return meter;
 }
