@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     if (!drained) logger.warn({ drainTimeoutMs }, 'drain ended before every request did: the remaining connections were closed');
     await app.close();
     await store.close();
+    await limiter?.close();
     redis?.disconnect();
     await simulator?.close();
     clearTimeout(force);

@@ -105,3 +105,57 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('the Redis limiter batches one turn of the event loop into one script call', { skip: 'skip' in redisCheck ? redisCheck.skip : false }, () => {
+  test('consumes and settles asked in one turn make one round trip, settles applied first, each consume all-or-nothing', async (t) => {
+    const connection = (await redisTestConnection(t)) as RedisTestConnection;
+    const limiter = createRedisLimiter(connection.redis, { prefix: connection.prefix });
+    let calls = 0;
+    // Counts the script calls (a limiter defines its command when created: spied on after that).
+    const spy = () => {
+      const scripted = connection.redis as unknown as { switchyardLimits: (...args: unknown[]) => Promise<unknown> };
+      const original = scripted.switchyardLimits.bind(connection.redis);
+      scripted.switchyardLimits = (...args: unknown[]) => {
+        calls += 1;
+        return original(...args);
+      };
+    };
+    spy();
+    assert.equal((await limiter.consume([charge('h:tpm', 100, 90)], now)).allowed, true);
+    assert.equal(calls, 1);
+    calls = 0;
+    // In one turn: a settle releasing 80, then 30 consumes of 5 against a limit of 100 (10 used after the
+    // settle: 18 fit), half of them also charging a second window that admits 4: all-or-nothing each.
+    const settle = limiter.adjust([{ counter: 'h:tpm', delta: -80, resetAt: minuteEnd }], now);
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, index) =>
+        limiter.consume(index % 2 === 0 ? [charge('h:tpm', 100, 5), charge('h:rpm', 4)] : [charge('h:tpm', 100, 5)], now),
+      ),
+    );
+    await settle;
+    assert.equal(calls, 1, 'one script call for the whole turn');
+    const admittedWithWindow = results.filter((result, index) => index % 2 === 0 && result.allowed).length;
+    assert.equal(admittedWithWindow, 4);
+    assert.equal(results.filter((result) => result.allowed).length, 18);
+    const state = await limiter.consume([charge('h:tpm', 100, 0), charge('h:rpm', 4, 0)], now);
+    assert.deepEqual(state.windows.map((window) => window.used), [100, 4]);
+    // More consumes in one turn than one call carries go in several calls, in order.
+    calls = 0;
+    const small = createRedisLimiter(connection.redis, { prefix: connection.prefix, maxBatch: 8 });
+    spy();
+    const many = await Promise.all(Array.from({ length: 20 }, () => small.consume([charge('h:other', 13)], now)));
+    assert.equal(calls, 3);
+    assert.deepEqual(many.map((result) => result.allowed), Array.from({ length: 20 }, (_, index) => index < 13));
+    await small.close();
+    await limiter.close();
+  });
+
+  test('close sends what is queued before it resolves', async (t) => {
+    const connection = (await redisTestConnection(t)) as RedisTestConnection;
+    const limiter = createRedisLimiter(connection.redis, { prefix: connection.prefix });
+    await limiter.consume([charge('i:slots', 5, 3)], now);
+    void limiter.adjust([{ counter: 'i:slots', delta: -3, resetAt: minuteEnd }], now);
+    await limiter.close();
+    assert.equal(await connection.redis.get(`${connection.prefix}i:slots`), '0');
+  });
+});
