@@ -49,7 +49,57 @@ export class TokenTally {
   }
 
   count(): number {
+    if (this.separator === '\n' && promptPiecesCountApart(this.texts)) return this.fixed + countPromptPieces(this.texts);
     return this.fixed + countTextTokens(this.texts.join(this.separator));
+  }
+}
+
+// Prompts repeat: a system prompt is sent with every call, and each turn of a conversation resends the turns
+// before it. The counts of prompt pieces are kept (up to `pieceCacheChars` characters of keys), so a call
+// tokenizes only what it is the first to send. The sum is exactly the count of the joined text: o200k's
+// pre-tokenizer never lets a token span a line break followed by a character that is not whitespace, so
+// `a\nb` counts as `a\n` plus `b` whenever `b` starts with one (promptPiecesCountApart checks).
+const pieceCacheChars = 4 * 1024 * 1024;
+const piecesWithBreak = new Map<string, number>();
+const piecesAtEnd = new Map<string, number>();
+let cachedChars = 0;
+
+function promptPiecesCountApart(texts: readonly string[]): boolean {
+  let length = texts.length - 1;
+  for (let index = 0; index < texts.length; index++) {
+    const text = texts[index]!;
+    length += text.length;
+    if (text === '' || (index > 0 && /\s/.test(text[0]!))) return false;
+  }
+  return length <= TOKENIZE_UP_TO;
+}
+
+function countPromptPieces(texts: readonly string[]): number {
+  let total = 0;
+  const last = texts.length - 1;
+  for (let index = 0; index <= last; index++) {
+    const text = texts[index]!;
+    const cache = index === last ? piecesAtEnd : piecesWithBreak;
+    let count = cache.get(text);
+    if (count === undefined) {
+      count = countBounded(index === last ? text : `${text}\n`);
+      if (text.length <= pieceCacheChars / 64) rememberPiece(cache, text, count);
+    }
+    total += count;
+  }
+  return total;
+}
+
+function rememberPiece(cache: Map<string, number>, text: string, count: number): void {
+  cache.set(text, count);
+  cachedChars += text.length;
+  // Oldest first: what is still being sent is counted again and comes back.
+  while (cachedChars > pieceCacheChars) {
+    const map = piecesWithBreak.size >= piecesAtEnd.size ? piecesWithBreak : piecesAtEnd;
+    const oldest = map.keys().next();
+    if (oldest.done === true) break;
+    map.delete(oldest.value);
+    cachedChars -= oldest.value.length;
   }
 }
 

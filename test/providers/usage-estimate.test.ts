@@ -255,3 +255,27 @@ test('a consumer that stops reading early is handed the usage so far; one that r
   assert.equal(seen.at(-1)?.type, 'usage');
   assert.equal(abandoned.length, 1, 'read to the end: the usage part carries it');
 });
+
+test('a prompt counted piece by piece (with remembered pieces) counts exactly as its joined text', () => {
+  // Pieces ending in letters, digits, punctuation, spaces, line breaks, emoji and long runs; each starting with
+  // something that is not whitespace, as messages do (the pieces are counted apart only then).
+  const endings = ['', '.', '!\n', '  ', ' 42', '\t', '…', '😀', ':\n\n', '```', ' don\'t', '\r\n'];
+  const starts = ['What', '42 is', '"quoted"', '- item', '😀 ok', '{"a":1}', '#', 'ünïcode', '.leading dot'];
+  let seed = 7;
+  const next = (n: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed % n;
+  };
+  for (let round = 0; round < 400; round++) {
+    const pieces = Array.from({ length: 1 + next(5) }, () => {
+      const run = next(6) === 0 ? 'x'.repeat(60 + next(20)) : '';
+      return `${starts[next(starts.length)]} middle words ${run}${endings[next(endings.length)]}`;
+    });
+    const expected = countTextTokens(pieces.join('\n'));
+    assert.equal(tally(...pieces).count(), expected, JSON.stringify(pieces));
+    // A second time from the remembered counts.
+    assert.equal(tally(...pieces).count(), expected, JSON.stringify(pieces));
+  }
+  // A piece starting with whitespace is counted in the joined text, where the line break may merge with it.
+  assert.equal(tally('a', ' b', '\nc').count(), countTextTokens('a\n b\n\nc'));
+});
