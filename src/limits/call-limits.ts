@@ -65,6 +65,19 @@ export type CallLimits = {
 
 type Dimension = 'requests' | 'quota' | 'tokens' | 'concurrent' | 'spend';
 type Owner = { prefix: string; kind: 'organization' | 'api_key'; limits: Limits; allowOverage: boolean };
+/** One limited window of a caller: which limit, and the counter of the window it is in now. */
+type Slot = {
+  dimension: Dimension;
+  kind: WindowKind | 'concurrent';
+  limitName: string;
+  shown: number;
+  /** What the counter may reach (milli-requests for the quota; unbounded for a quota allowing overage). */
+  limit: number;
+  owner: Owner;
+  counter: string;
+  start: number;
+  end: number;
+};
 type Charge = WindowCharge & {
   dimension: Dimension;
   kind: WindowKind | 'concurrent';
@@ -97,38 +110,80 @@ export function createCallLimits(options: CallLimitsOptions): CallLimits {
     return list;
   }
 
-  function chargesFor(list: Owner[], call: CallRequest | undefined, at: number): Charge[] {
-    const charges: Charge[] = [];
-    const peek = call === undefined;
-    for (const owner of list) {
+  // A caller's windows, worked out once per principal and policy (both are cached objects upstream) and
+  // renamed only when a window turns over: the hot path builds no counter names and no window objects.
+  const slotCache = new WeakMap<Principal, { policy: OrganizationPolicy; slots: Slot[] }>();
+
+  function slotsFor(principal: Principal & { organizationId: string }, policy: OrganizationPolicy): Slot[] {
+    const cached = slotCache.get(principal);
+    if (cached !== undefined && cached.policy === policy) return cached.slots;
+    const slots: Slot[] = [];
+    for (const owner of owners(principal, policy)) {
       const { limits } = owner;
-      const add = (dimension: Dimension, kind: Charge['kind'], limitName: string, limit: number | undefined, amount: () => number) => {
-        if (limit === undefined) return;
-        const window = kind === 'concurrent' ? { id: 'now', end: at + ttl } : windowAt(kind, at);
-        const scaled = dimension === 'quota' ? limit * milli : limit;
-        charges.push({
-          counter: `${owner.prefix}:${dimension}:${window.id}`,
-          limit: dimension === 'quota' && owner.allowOverage ? unbounded : scaled,
-          amount: peek ? 0 : amount(),
-          resetAt: window.end,
-          dimension,
-          kind,
-          owner,
-          shown: limit,
-          limitName,
-        });
+      const add = (dimension: Dimension, kind: Slot['kind'], limitName: string, shown: number | undefined) => {
+        if (shown === undefined) return;
+        const limit = dimension === 'quota' ? (owner.allowOverage ? unbounded : shown * milli) : shown;
+        slots.push({ dimension, kind, limitName, shown, limit, owner, counter: '', start: 0, end: 0 });
       };
-      const tokens = () => call?.estimate?.tokens() ?? 0;
-      const cost = () => call?.estimate?.costMicroUsd() ?? 0;
-      add('requests', 'minute', 'requests_per_minute', limits.requestsPerMinute, () => 1);
-      add('requests', 'hour', 'requests_per_hour', limits.requestsPerHour, () => 1);
-      add('quota', 'month', 'requests_per_month', limits.requestsPerMonth, () => (call?.cacheHit ? milli / 10 : milli));
-      add('tokens', 'minute', 'tokens_per_minute', limits.tokensPerMinute, tokens);
-      add('tokens', 'hour', 'tokens_per_hour', limits.tokensPerHour, tokens);
-      add('tokens', 'month', 'tokens_per_month', limits.tokensPerMonth, tokens);
-      if (!peek) add('concurrent', 'concurrent', 'concurrent_requests', limits.concurrentRequests, () => 1);
-      add('spend', 'day', 'spend_per_day_micro_usd', limits.spendPerDayMicroUsd, cost);
-      add('spend', 'month', 'spend_per_month_micro_usd', limits.spendPerMonthMicroUsd, cost);
+      add('requests', 'minute', 'requests_per_minute', limits.requestsPerMinute);
+      add('requests', 'hour', 'requests_per_hour', limits.requestsPerHour);
+      add('quota', 'month', 'requests_per_month', limits.requestsPerMonth);
+      add('tokens', 'minute', 'tokens_per_minute', limits.tokensPerMinute);
+      add('tokens', 'hour', 'tokens_per_hour', limits.tokensPerHour);
+      add('tokens', 'month', 'tokens_per_month', limits.tokensPerMonth);
+      add('concurrent', 'concurrent', 'concurrent_requests', limits.concurrentRequests);
+      add('spend', 'day', 'spend_per_day_micro_usd', limits.spendPerDayMicroUsd);
+      add('spend', 'month', 'spend_per_month_micro_usd', limits.spendPerMonthMicroUsd);
+    }
+    slotCache.set(principal, { policy, slots });
+    return slots;
+  }
+
+  function chargesFor(slots: readonly Slot[], call: CallRequest | undefined, at: number): Charge[] {
+    const charges: Charge[] = [];
+    let tokens: number | undefined;
+    let cost: number | undefined;
+    for (const slot of slots) {
+      let amount = 0;
+      if (slot.kind === 'concurrent') {
+        // A slot is held while a call runs; peeking shows no concurrency.
+        if (call === undefined) continue;
+        if (slot.counter === '') slot.counter = `${slot.owner.prefix}:concurrent:now`;
+        slot.end = at + ttl;
+      } else if (at < slot.start || at >= slot.end) {
+        const window = windowAt(slot.kind, at);
+        slot.counter = `${slot.owner.prefix}:${slot.dimension}:${window.id}`;
+        slot.start = window.start;
+        slot.end = window.end;
+      }
+      if (call !== undefined) {
+        switch (slot.dimension) {
+          case 'requests':
+          case 'concurrent':
+            amount = 1;
+            break;
+          case 'quota':
+            amount = call.cacheHit ? milli / 10 : milli;
+            break;
+          case 'tokens':
+            amount = tokens ??= call.estimate?.tokens() ?? 0;
+            break;
+          case 'spend':
+            amount = cost ??= call.estimate?.costMicroUsd() ?? 0;
+            break;
+        }
+      }
+      charges.push({
+        counter: slot.counter,
+        limit: slot.limit,
+        amount,
+        resetAt: slot.end,
+        dimension: slot.dimension,
+        kind: slot.kind,
+        owner: slot.owner,
+        shown: slot.shown,
+        limitName: slot.limitName,
+      });
     }
     return charges;
   }
@@ -165,10 +220,10 @@ export function createCallLimits(options: CallLimitsOptions): CallLimits {
     if (adjustments.length > 0) void limiter.adjust(adjustments).catch(fail('releasing counters'));
   }
 
-  async function consume(principal: Principal & { organizationId: string }, policy: OrganizationPolicy, list: Owner[], request: CallRequest): Promise<Admission> {
+  async function consume(principal: Principal & { organizationId: string }, policy: OrganizationPolicy, slots: readonly Slot[], request: CallRequest): Promise<Admission> {
     const call = request.estimate !== undefined || request.entry === undefined ? request : { ...request, estimate: estimateCall(request.body, request.entry) };
     const at = now();
-    const charges = chargesFor(list, call, at);
+    const charges = chargesFor(slots, call, at);
     const result = charges.length === 0 ? { allowed: true as const, windows: [] } : await limiter.consume(charges, at);
     const headers = describe(result.windows, charges);
     if (!result.allowed) {
@@ -249,17 +304,15 @@ export function createCallLimits(options: CallLimitsOptions): CallLimits {
   return {
     admit(principal, call) {
       return withPolicy(principal, unlimited, (caller, policy) => {
-        const list = owners(caller, policy);
-        if (list.length === 0 && !policy.prepaid) return unlimited;
-        return consume(caller, policy, list, call);
+        const slots = slotsFor(caller, policy);
+        if (slots.length === 0 && !policy.prepaid) return unlimited;
+        return consume(caller, policy, slots, call);
       });
     },
     peek(principal) {
       return withPolicy(principal, unlimited.headers, async (caller, policy) => {
-        const list = owners(caller, policy);
-        if (list.length === 0) return unlimited.headers;
         const at = now();
-        const charges = chargesFor(list, undefined, at);
+        const charges = chargesFor(slotsFor(caller, policy), undefined, at);
         if (charges.length === 0) return unlimited.headers;
         const result = await limiter.consume(charges, at);
         return describe(result.windows, charges);
