@@ -44,6 +44,10 @@ export interface RequestLogTable {
   cache_status: ColumnType<string, string | undefined, string>;
   usage_estimated: DefaultedBooleanColumn;
   overage: DefaultedBooleanColumn;
+  /** The client request the row is an attempt of (null only in rows written before migration 0004 filled it). */
+  request_id: ColumnType<string | null, string | null | undefined, string | null>;
+  attempt: ColumnType<number, number | undefined, number>;
+  deployment: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OrganizationsTable {

@@ -352,7 +352,14 @@ const fieldKinds = {
   cacheStatus: 'string',
   usageEstimated: 'boolean',
   overage: 'boolean',
+  // Absent from lines written before attempts existed: the defaults apply.
+  requestId: 'string?',
+  attempt: 'integer?',
+  deployment: 'string?',
 } as const satisfies Record<keyof RequestLogEntry, FieldKind>;
+
+/** Fields a line may lack (added after the journal format began). */
+const optionalFields = new Set<keyof RequestLogEntry>(['requestId', 'attempt', 'deployment']);
 
 const fieldEntries = Object.entries(fieldKinds) as [keyof RequestLogEntry, FieldKind][];
 
@@ -370,11 +377,12 @@ export function parseLine(line: string): RequestLogEntry | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const record = value as Record<string, unknown>;
   for (const [field, kind] of fieldEntries) {
+    if (record[field] === undefined && optionalFields.has(field)) continue;
     if (!hasKind(record[field], kind)) return undefined;
   }
   if (!endpoints.has(record.endpoint as string) || !cacheStatuses.has(record.cacheStatus as string)) return undefined;
   const entry = {} as Record<string, unknown>;
-  for (const [field] of fieldEntries) entry[field] = record[field];
+  for (const [field] of fieldEntries) if (record[field] !== undefined) entry[field] = record[field];
   entry.createdAt = new Date(record.createdAt as number);
   return entry as RequestLogEntry;
 }

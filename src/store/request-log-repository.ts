@@ -55,6 +55,9 @@ const columns = [
   'cache_status',
   'usage_estimated',
   'overage',
+  'request_id',
+  'attempt',
+  'deployment',
 ] as const satisfies readonly (keyof RequestLogTable)[];
 
 export class RequestLogRepository implements RequestLog {
@@ -210,6 +213,9 @@ export class RequestLogRepository implements RequestLog {
       cache_status: entry.cacheStatus,
       usage_estimated: this.#writeBoolean(entry.usageEstimated),
       overage: this.#writeBoolean(entry.overage),
+      request_id: writeText(entry.requestId ?? entry.id),
+      attempt: writeInteger(entry.attempt ?? 1),
+      deployment: optionalText(entry.deployment ?? null),
     };
   }
 }
@@ -242,6 +248,9 @@ export function toEntry(row: Selectable<RequestLogTable>): RequestLogEntry {
     cacheStatus: row.cache_status as RequestLogEntry['cacheStatus'],
     usageEstimated: readBoolean(row.usage_estimated),
     overage: readBoolean(row.overage),
+    requestId: row.request_id ?? row.id,
+    attempt: row.attempt,
+    deployment: row.deployment,
   };
 }
 

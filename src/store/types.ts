@@ -39,6 +39,12 @@ export type RequestLogEntry = {
   usageEstimated: boolean;
   /** True when the call was admitted past a monthly quota its plan allows to exceed: billable overage. */
   overage: boolean;
+  /** The client request this row is an attempt of (absent: `id`); rows of later attempts have id `<requestId>.<n>`. */
+  requestId?: string;
+  /** The attempt's number, from 1 (absent: 1). */
+  attempt?: number;
+  /** The deployment that served the attempt (e.g. `openai/gpt-4o-mini` or a configured id). */
+  deployment?: string | null;
 };
 
 export type RequestLogQuery = { limit?: number; offset?: number; model?: string };

@@ -52,7 +52,7 @@ for (const target of targets) {
               ttft_ms: null,
             })
             .execute();
-          assert.deepEqual(await migrateToLatest(database), ['0002_access', '0003_metering']);
+          assert.deepEqual(await migrateToLatest(database), ['0002_access', '0003_metering', '0004_attempts']);
           assert.deepEqual(await migrateToLatest(database), []);
         } finally {
           await database.close();
@@ -65,6 +65,8 @@ for (const target of targets) {
             [old?.organizationId, old?.apiKeyId, old?.userId, old?.byokHash],
             [null, null, null, null],
           );
+          // 0004 made the old row the first (and only) attempt of its own request.
+          assert.deepEqual([old?.requestId, old?.attempt, old?.deployment], ['before-access', 1, null]);
         } finally {
           await store.close();
         }

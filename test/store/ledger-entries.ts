@@ -4,8 +4,12 @@ import { randomUUID } from 'node:crypto';
 import type { RequestLogEntry } from '../../src/store/types.js';
 
 export function ledgerEntry(overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {
+  const id = overrides.id ?? randomUUID();
   return {
-    id: randomUUID(),
+    id,
+    requestId: id,
+    attempt: 1,
+    deployment: null,
     createdAt: new Date(Date.UTC(2025, 0, 1, 12, 0, 0, 123)),
     endpoint: 'chat',
     model: 'gpt-4o-mini',

@@ -377,3 +377,15 @@ for (const target of targets.filter((candidate) => candidate.durable)) {
     });
   });
 }
+
+test('a journal line written before attempts existed still replays: first attempt of its own request', () => {
+  const { requestId: _requestId, attempt: _attempt, deployment: _deployment, ...old } = ledgerEntry();
+  const parsed = parseLine(JSON.stringify({ ...old, createdAt: old.createdAt.getTime() }));
+  assert.ok(parsed, 'parsed');
+  assert.equal(parsed.id, old.id);
+  assert.equal(parsed.requestId, undefined);
+  const withAttempts = ledgerEntry({ requestId: 'r', attempt: 2, deployment: 'd' });
+  const again = parseLine(JSON.stringify({ ...withAttempts, createdAt: withAttempts.createdAt.getTime() }));
+  assert.deepEqual([again?.requestId, again?.attempt, again?.deployment], ['r', 2, 'd']);
+  assert.equal(parseLine(JSON.stringify({ ...withAttempts, attempt: 'two', createdAt: 1 })), undefined, 'a wrong type is refused');
+});

@@ -19,7 +19,7 @@ function entry(overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {
 }
 
 /** Parameters each entry binds in an INSERT. */
-const columnsPerRow = 25;
+const columnsPerRow = 28;
 
 const insertsInto = (events: LogEvent[]) =>
   events.filter((event) => event.level === 'query' && /^insert into "request_log"/.test(event.query.sql));
@@ -34,7 +34,7 @@ for (const target of targets) {
       try {
         const database = await openDatabase({ url: location.url, dataDir: location.dataDir });
         try {
-          assert.deepEqual(await migrateToLatest(database), ['0001_request_log', '0002_access', '0003_metering']);
+          assert.deepEqual(await migrateToLatest(database), ['0001_request_log', '0002_access', '0003_metering', '0004_attempts']);
           assert.deepEqual(await migrateToLatest(database), []);
         } finally {
           await database.close();
@@ -62,11 +62,29 @@ for (const target of targets) {
       );
       try {
         const applied = await Promise.all(databases.map((database) => migrateToLatest(database)));
-        assert.deepEqual(applied.flat(), ['0001_request_log', '0002_access', '0003_metering']);
+        assert.deepEqual(applied.flat(), ['0001_request_log', '0002_access', '0003_metering', '0004_attempts']);
       } finally {
         await Promise.all(databases.map((database) => database.close()));
         await location.cleanup();
       }
+    });
+
+    test('the attempts of one request: linked by request id, numbered, each with its deployment', async () => {
+      await withStore(async (store) => {
+        const requestId = randomUUID();
+        const rows = [1, 2, 3].map((attempt) =>
+          entry({ id: attempt === 1 ? requestId : `${requestId}.${attempt}`, requestId, attempt, deployment: `deployment-${attempt}`, status: attempt === 3 ? 200 : 502 }),
+        );
+        for (const row of rows) store.requestLog.record(row);
+        await store.requestLog.flush();
+        for (const row of rows) assert.deepEqual(await store.requestLog.get(row.id), row);
+        // A row recorded without the attempt fields is the first attempt of its own request.
+        const { requestId: _requestId, attempt: _attempt, deployment: _deployment, ...bare } = entry();
+        store.requestLog.record(bare);
+        await store.requestLog.flush();
+        const read = await store.requestLog.get(bare.id);
+        assert.deepEqual([read?.requestId, read?.attempt, read?.deployment], [bare.id, 1, null]);
+      });
     });
 
     test('round-trips every field exactly', async () => {
