@@ -18,6 +18,8 @@ import { createMinuteWindow } from './limits/minute-window.js';
 import { createPolicySource } from './limits/policies.js';
 import type { Logger } from './observability/logger.js';
 import { createModelDirectory, type ModelDirectory } from './pipeline/model-directory.js';
+import { DeploymentStats } from './pipeline/routing/deployment-stats.js';
+import { createRouter, defaultTimeouts } from './pipeline/routing/router.js';
 import { createProviders, providerIds, type ProviderSet } from './providers/registry.js';
 import type { Limiter } from './state/limiter.js';
 import { createMemoryLimiter } from './state/memory/memory-limiter.js';
@@ -54,13 +56,15 @@ export type App = {
 };
 
 export function createApp(config: Readonly<Config>, ports: AppPorts): App {
-  const providers = createProviders(config.providers);
+  const providers = createProviders(config.providers, { connectTimeoutMs: config.routing.timeouts.connectMs ?? defaultTimeouts.connectMs });
   const directory = createModelDirectory(
     mergeModels(defaultModels, config.models),
     providers.adapters,
     new Set(providerIds),
     providers.adapterFor,
   );
+  const stats = new DeploymentStats();
+  const router = createRouter({ config: config.routing, directory, providers, stats });
   const meter = { requestLog: ports.store.requestLog, logger: ports.logger, logRequests: config.logging.requests };
   const limiter = ports.limiter ?? createMemoryLimiter();
   const identity = createIdentity(config, ports, limiter);
@@ -85,6 +89,9 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
   const pruneBodies = bodyLog.enabled ? scheduleBodyPruning(ports, bodyLog.retentionDays) : undefined;
   const modelDeps = {
     directory,
+    router,
+    stats,
+    maxRequestFallbacks: config.routing.maxRequestFallbacks,
     vault,
     meter,
     bodyLimit: config.server.bodyLimit,

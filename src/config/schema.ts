@@ -37,6 +37,60 @@ export const modelConfigSchema = z.strictObject({
     .optional(),
 });
 
+export const routingStrategies = ['weighted', 'least-busy', 'lowest-latency', 'cost-first'] as const;
+
+const timeoutsSchema = z.strictObject({
+  /** Connecting to the provider. */
+  connectMs: z.number().int().positive().optional(),
+  /** From sending the request to the first token of a stream, or to the whole answer of a JSON call. */
+  firstTokenMs: z.number().int().positive().optional(),
+  /** Between two chunks of a stream once it has started. */
+  idleMs: z.number().int().positive().optional(),
+  /** The whole request, every attempt included. */
+  totalMs: z.number().int().positive().optional(),
+});
+
+const retriesSchema = z.strictObject({
+  /** Rounds over the candidates after the first: each round tries every deployment and fallback not open. */
+  retries: z.number().int().min(0).max(10).optional(),
+  /** Exponential backoff between rounds: base × 2^round, with full jitter, at most maxDelayMs. */
+  baseDelayMs: z.number().int().min(0).optional(),
+  maxDelayMs: z.number().int().min(0).optional(),
+  /** An upstream's Retry-After is honoured up to this; a longer one moves on without waiting. */
+  maxRetryAfterMs: z.number().int().min(0).optional(),
+  /** Most attempts one request may make, whatever the candidates and rounds. */
+  maxAttempts: z.number().int().min(1).max(50).optional(),
+});
+
+const hedgeSchema = z.strictObject({
+  /** Start a second attempt when the first has no token after this many ms, or after the deployment's recent p95. */
+  delayMs: z.union([z.number().int().positive(), z.literal('p95')]),
+  /** With `p95`: the delay while fewer than 20 first-token times are known, and the least it may be. */
+  minDelayMs: z.number().int().positive().default(100),
+});
+
+export const deploymentConfigSchema = z.strictObject({
+  /** Names the deployment in headers, the ledger, /health and breaker state; default `provider/model`, numbered when repeated. */
+  id: z.string().min(1).max(200).optional(),
+  provider: z.string().min(1),
+  /** The model id sent upstream (prices come from the catalogue when it lists it). */
+  model: z.string().min(1),
+  weight: z.number().positive().default(1),
+  /** A credential and base URL of this deployment's own (a second account, another region); default: the provider's. */
+  apiKey: z.string().min(1).optional(),
+  baseURL: z.url().optional(),
+});
+
+const groupConfigSchema = z.strictObject({
+  strategy: z.enum(routingStrategies).optional(),
+  deployments: z.array(deploymentConfigSchema).min(1),
+  /** Models tried, in order, when every deployment failed. */
+  fallbacks: z.array(z.string().min(1)).optional(),
+  timeouts: timeoutsSchema.optional(),
+  retries: retriesSchema.optional(),
+  hedge: hedgeSchema.nullable().optional(),
+});
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -151,6 +205,20 @@ export const configSchema = z.strictObject({
     .prefault({}),
   providers: z.record(z.string(), providerConfigSchema).default({}),
   models: z.array(modelConfigSchema).default([]),
+  routing: z
+    .strictObject({
+      /** How the deployments of a model group are ordered for a request (a group may choose its own). */
+      strategy: z.enum(routingStrategies).default('weighted'),
+      timeouts: timeoutsSchema.prefault({}),
+      retries: retriesSchema.prefault({}),
+      /** Hedged requests for every group (off by default; a group may switch them on). */
+      hedge: hedgeSchema.nullable().default(null),
+      /** Most fallback models a request may name (`models`, `fallbacks`, X-Switchyard-Fallbacks). */
+      maxRequestFallbacks: z.number().int().min(0).max(20).default(5),
+      /** Public model names served by several deployments. */
+      groups: z.record(z.string().min(1), groupConfigSchema).default({}),
+    })
+    .prefault({}),
   simulator: z
     .strictObject({
       /** `auto`: run the built-in simulator as the `sim` provider when no real provider has a credential. */
@@ -163,3 +231,9 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
+export type RoutingConfig = Config['routing'];
+export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
+export type RoutingStrategy = (typeof routingStrategies)[number];
+export type TimeoutsConfig = z.infer<typeof timeoutsSchema>;
+export type RetriesConfig = z.infer<typeof retriesSchema>;
+export type HedgeConfig = z.infer<typeof hedgeSchema>;

@@ -22,6 +22,10 @@ export type CallStart = {
   principal: Principal | undefined;
   /** What served the call: `server`, `byok` or the id of the organization's stored credential. */
   credential?: string;
+  /** The client request this attempt belongs to (default: `requestId`), its number (from 1) and its deployment. */
+  groupRequestId?: string;
+  attempt?: number;
+  deployment?: string;
 };
 
 /** What the limits step needs to hear when the call ends: its real usage and cost, to settle reservations. */
@@ -50,6 +54,21 @@ export class CallMeter {
     this.firstTokenAt ??= performance.now();
   }
 
+  private claim: (() => boolean) | undefined;
+
+  /** How this call claims the response at its commit point (see ModelCall.commit); absent: it always may. */
+  commitWith(claim: () => boolean): void {
+    this.claim = claim;
+  }
+
+  /**
+   * Called at the commit point, before the first byte goes to the client: false when another attempt of the
+   * same request (a hedge) answered first; the caller then meters the call as cancelled and writes nothing.
+   */
+  commit(): boolean {
+    return this.claim?.() ?? true;
+  }
+
   /** Hands the meter the limits step's reservations, settled when the call ends (exactly once). */
   settleWith(settlement: CallSettlement | undefined): void {
     this.settlement = settlement;
@@ -58,6 +77,11 @@ export class CallMeter {
   /** Kept for a call that then ends without usage of its own (its client went away mid-stream). */
   noteAbandonedUsage(usage: Usage): void {
     this.abandonedUsage ??= usage;
+  }
+
+  /** Time to first token so far, in ms from the call's start; undefined before it. */
+  get firstTokenMs(): number | undefined {
+    return this.firstTokenAt === undefined ? undefined : this.firstTokenAt - this.call.startedAt;
   }
 
   get finished(): boolean {
@@ -110,6 +134,9 @@ export class CallMeter {
       cacheStatus: this.cacheStatus,
       usageEstimated: usage?.estimated === true,
       overage: this.settlement?.overage === true,
+      requestId: call.groupRequestId ?? call.requestId,
+      attempt: call.attempt ?? 1,
+      deployment: call.deployment ?? null,
     };
     this.ports.requestLog.record(entry);
     this.settlement?.settle(usage, cost);
@@ -117,6 +144,8 @@ export class CallMeter {
       this.ports.logger.info(
         {
           requestId: entry.id,
+          ...(entry.attempt === 1 ? {} : { attempt: entry.attempt }),
+          deployment: entry.deployment,
           organizationId: entry.organizationId,
           apiKeyId: entry.apiKeyId,
           model: entry.model,

@@ -1,20 +1,35 @@
-// The start of one model call on any surface: route the model with the caller's credential, open its
-// meter, build the upstream context. Every surface (OpenAI, Anthropic, Gemini, simple) comes through here.
+// One model call on any surface (OpenAI, Anthropic, Gemini, simple): plan the deployments it may use, count it
+// against the caller's limits once, then make attempts until one answers. Each attempt has its own meter (a
+// ledger row, linked to the request by its id), credential, deadline and abort signal.
+//
+// An attempt that fails before its first byte reaches the client falls through to the next candidate when the
+// failure is the provider's (429, 5xx, timeouts, connection errors, a credential it refused), never when it is
+// the client's own (4xx). Candidates are the model's deployments, then the request's fallbacks, then the
+// group's; `retries` more rounds over them follow, with exponential backoff and full jitter, honouring an
+// upstream's Retry-After up to `maxRetryAfterMs`. A stream that sends no first chunk within `firstTokenMs`
+// fails the attempt. Once the client has a byte, a failure ends the stream with the dialect's error event.
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Capability } from '../core/catalogue.js';
-import { toGatewayError } from '../core/errors.js';
+import type { Usage } from '../core/chat.js';
+import { GatewayError, toGatewayError } from '../core/errors.js';
 import type { Exchange } from '../http/server.js';
-import type { CredentialVault } from '../identity/credential-vault.js';
+import type { CredentialVault, OrganizationCredentials } from '../identity/credential-vault.js';
 import type { Admission, CallLimits, CallRequest } from '../limits/call-limits.js';
 import type { ProviderConnection } from '../providers/registry.js';
 import type { CallContext } from '../providers/spec.js';
 import type { RequestLogEntry } from '../store/types.js';
-import { blameBroughtKey, routeWithCredential, type CredentialSource } from './call-credential.js';
+import { blameBroughtKey, type CredentialSource } from './call-credential.js';
 import { captureBodies, type BodyCapture } from './body-capture.js';
-import { CallMeter, type MeterPorts } from './call-meter.js';
+import { CallMeter, type CallSettlement, type MeterPorts } from './call-meter.js';
 import type { ModelDirectory, Route } from './model-directory.js';
+import type { DeploymentStats } from './routing/deployment-stats.js';
+import type { Candidate, Deployment, Router, RoutingPolicy } from './routing/router.js';
 
 export type ModelCallDeps = {
   directory: ModelDirectory;
+  router: Router;
+  stats: DeploymentStats;
   vault: CredentialVault;
   meter: MeterPorts;
   bodyLimit: number;
@@ -24,6 +39,9 @@ export type ModelCallDeps = {
   limits?: CallLimits;
   /** The optional body log (logging.bodies); absent: off. */
   bodies?: BodyCapture;
+  /** Most fallback models one request may name. */
+  maxRequestFallbacks?: number;
+  random?: () => number;
 };
 
 export type ModelCall = {
@@ -31,45 +49,434 @@ export type ModelCall = {
   meter: CallMeter;
   context: CallContext;
   credential: CredentialSource;
+  /** The deployment this attempt uses. */
+  deployment: Deployment;
+  /** No other attempt can follow this one: a relayed provider error then goes to the client as the provider sent it. */
+  last: boolean;
+  /** Whether the client asked for a stream (a JSON answer commits when it is complete; see CallMeter.commit). */
+  stream: boolean;
 };
 
-export async function startModelCall(
-  deps: ModelCallDeps,
-  exchange: Exchange,
-  request: {
-    model: string;
-    capability: Capability;
-    endpoint: RequestLogEntry['endpoint'];
-    stream: boolean;
-    /** The parsed request, for the token and cost estimate of limits that need one. */
-    body: unknown;
-  },
-): Promise<ModelCall> {
-  const { route, apiKey, source, credential } = await routeWithCredential(
-    deps.directory,
-    deps.vault,
-    exchange.principal,
-    request.model,
-    request.capability,
-  );
-  exchange.response.setHeader('x-provider', route.entry.provider);
+export type ModelCallRequest = {
+  model: string;
+  capability: Capability;
+  endpoint: RequestLogEntry['endpoint'];
+  stream: boolean;
+  /** The parsed request, for the token and cost estimate of limits that need one. */
+  body: unknown;
+  /** Fallback models named in the body (`models` after the first, `fallbacks`). */
+  fallbacks?: readonly string[];
+};
+
+/** Serves the call through one attempt: throws before the client's first byte to fall through, else ends the response. */
+export type ServeAttempt = (call: ModelCall) => Promise<void>;
+
+const none: OrganizationCredentials = { has: () => false, next: () => undefined };
+
+export const fallbacksHeader = 'x-switchyard-fallbacks';
+const timeoutHeader = 'x-switchyard-timeout-ms';
+const firstTokenTimeoutHeader = 'x-switchyard-first-token-timeout-ms';
+
+export async function runModelCall(deps: ModelCallDeps, exchange: Exchange, request: ModelCallRequest, serve: ServeAttempt): Promise<void> {
+  const { principal } = exchange;
+  const byok = principal?.providerKey;
+  let stored = none;
+  if (byok === undefined && principal?.organizationId != null) {
+    const loaded = deps.vault.load(principal.organizationId);
+    stored = loaded instanceof Promise ? await loaded : loaded;
+  }
+  const fallbacks = requestFallbacks(exchange, request.fallbacks ?? [], deps.maxRequestFallbacks ?? 5);
+  const plan = deps.router.plan({
+    model: request.model,
+    capability: request.capability,
+    fallbacks,
+    canReach: byok === undefined ? stored.has : () => true,
+    singleProvider: byok !== undefined,
+  });
+  const policy = withRequestTimeouts(plan.policy, exchange);
+  const first = plan.candidates[0]!;
+  const admitted = applyLimits(deps.limits, exchange, { requestId: exchange.requestId, body: request.body, entry: first.route.entry });
+  const group = new SettlementGroup(admitted instanceof Promise ? await admitted : admitted);
+  captureBodies(deps.bodies, exchange, request.body);
+
+  const deadline = exchange.startedAt + policy.timeouts.totalMs;
+  const random = deps.random ?? Math.random;
+  const gate = new CommitGate();
+  const state: RunState = { attempt: 0, lastError: undefined, waitHint: 0 };
+  try {
+    for (let round = 0; round <= policy.retries.retries; round++) {
+      if (round > 0) {
+        if (state.waitHint > policy.retries.maxRetryAfterMs) break;
+        const backoff = random() * Math.min(policy.retries.maxDelayMs, policy.retries.baseDelayMs * 2 ** (round - 1));
+        const delay = Math.max(backoff, state.waitHint);
+        if (performance.now() + delay >= deadline) break;
+        state.waitHint = 0;
+        await sleep(delay, undefined, { signal: exchange.signal }).catch(() => undefined);
+        if (exchange.signal.aborted) break;
+      }
+      const served = await runRound(deps, exchange, request, serve, {
+        candidates: plan.candidates,
+        finalRound: round === policy.retries.retries,
+        stored,
+        policy,
+        deadline,
+        group,
+        gate,
+        state,
+      });
+      if (served || state.attempt >= policy.retries.maxAttempts || performance.now() >= deadline) break;
+    }
+    if (gate.committed) return;
+    if (state.lastError !== undefined) throw state.lastError;
+    throw new GatewayError('upstream_timeout', `No attempt could start within the request's ${policy.timeouts.totalMs} ms.`);
+  } finally {
+    group.close();
+  }
+}
+
+type RunState = { attempt: number; lastError: GatewayError | undefined; waitHint: number };
+
+type RoundPlan = {
+  candidates: readonly Candidate[];
+  finalRound: boolean;
+  stored: OrganizationCredentials;
+  policy: RoutingPolicy;
+  deadline: number;
+  group: SettlementGroup;
+  gate: CommitGate;
+  state: RunState;
+};
+
+/**
+ * One round over the candidates, in order. The next candidate starts when every attempt running has failed
+ * in a way that falls through, or (hedging) when the one running has sent no first token within the hedge
+ * delay: then two run at once, the first to commit wins and the other is cancelled. Resolves true when an
+ * attempt served the client, false when every candidate failed (the last error in `state`); rejects with an
+ * error that must reach the client as it is.
+ */
+function runRound(deps: ModelCallDeps, exchange: Exchange, request: ModelCallRequest, serve: ServeAttempt, round: RoundPlan): Promise<boolean> {
+  const { candidates, policy, state, gate } = round;
+  const hedge = policy.hedge;
+  return new Promise((resolve, reject) => {
+    let next = 0;
+    let running = 0;
+    let settled = false;
+    let hedgeTimer: NodeJS.Timeout | undefined;
+    const finish = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(hedgeTimer);
+      outcome();
+    };
+    const launch = (): boolean => {
+      if (next >= candidates.length || state.attempt >= policy.retries.maxAttempts || performance.now() >= round.deadline) return false;
+      if (exchange.signal.aborted || gate.committed) return false;
+      const index = next++;
+      const candidate = candidates[index]!;
+      state.attempt += 1;
+      const attempt = state.attempt;
+      const last = attempt === policy.retries.maxAttempts || (round.finalRound && index === candidates.length - 1);
+      running += 1;
+      const plan: AttemptPlan = { candidate, attempt, last, stored: round.stored, policy, deadline: round.deadline, group: round.group, gate };
+      runAttempt(deps, exchange, request, plan, serve).then(
+        () => finish(() => resolve(true)),
+        (caught: unknown) => {
+          running -= 1;
+          if (settled) return;
+          const error = toGatewayError(caught);
+          // Another attempt answered first: this one was cancelled, and its row says so.
+          if (gate.committed && !gate.isWinner(attempt)) return;
+          if (gate.isWinner(attempt) || exchange.response.headersSent || exchange.signal.aborted || !fallsThrough(error)) {
+            gate.cancelAll(error);
+            finish(() => reject(error));
+            return;
+          }
+          state.lastError = error;
+          if (error.retryAfter !== undefined) state.waitHint = Math.max(state.waitHint, error.retryAfter * 1000);
+          if (running === 0 && !launch()) finish(() => resolve(false));
+        },
+      );
+      if (hedge !== null && next < candidates.length) {
+        clearTimeout(hedgeTimer);
+        const delay = hedgeDelay(deps, hedge, candidate.deployment.id);
+        hedgeTimer = setTimeout(() => {
+          if (!settled && !gate.committed && running < 2) launch();
+        }, delay);
+        hedgeTimer.unref?.();
+      }
+      return true;
+    };
+    if (!launch()) finish(() => resolve(false));
+  });
+}
+
+/** The fixed delay, or the deployment's recent p95 time to first token (at least `minDelayMs`). */
+function hedgeDelay(deps: ModelCallDeps, hedge: NonNullable<RoutingPolicy['hedge']>, deployment: string): number {
+  if (hedge.delayMs !== 'p95') return hedge.delayMs;
+  return Math.max(hedge.minDelayMs, deps.stats.p95(deployment) ?? hedge.minDelayMs);
+}
+
+/**
+ * Which attempt may write to the client: the first to reach its commit point (a stream's first chunk, a
+ * JSON answer complete). The others are cancelled at that moment.
+ */
+class CommitGate {
+  /** Attempts started so far (X-Switchyard-Attempts). */
+  attempts = 0;
+  private winner: number | undefined;
+  private readonly running = new Map<number, AbortController>();
+
+  get committed(): boolean {
+    return this.winner !== undefined;
+  }
+
+  isWinner(attempt: number): boolean {
+    return this.winner === attempt;
+  }
+
+  join(attempt: number, controller: AbortController): void {
+    this.running.set(attempt, controller);
+  }
+
+  leave(attempt: number): void {
+    this.running.delete(attempt);
+  }
+
+  claim(attempt: number): boolean {
+    if (this.winner !== undefined) return this.winner === attempt;
+    this.winner = attempt;
+    for (const [other, controller] of this.running) {
+      if (other !== attempt) controller.abort(hedgeLost(attempt));
+    }
+    return true;
+  }
+
+  cancelAll(reason: unknown): void {
+    for (const controller of this.running.values()) controller.abort(reason);
+  }
+}
+
+export function hedgeLost(winner?: number): GatewayError {
+  const which = winner === undefined ? 'another attempt' : `attempt ${winner}`;
+  return new GatewayError('client_closed', `Cancelled: ${which} answered first.`, { status: 499, publicCode: 'hedge_lost' });
+}
+
+type AttemptPlan = {
+  candidate: Candidate;
+  attempt: number;
+  last: boolean;
+  stored: OrganizationCredentials;
+  policy: RoutingPolicy;
+  deadline: number;
+  group: SettlementGroup;
+  gate: CommitGate;
+};
+
+async function runAttempt(deps: ModelCallDeps, exchange: Exchange, request: ModelCallRequest, plan: AttemptPlan, serve: ServeAttempt): Promise<void> {
+  const { candidate, attempt, policy } = plan;
+  const { deployment, route } = candidate;
+  const { apiKey, source, credential } = credentialFor(exchange, candidate, plan.stored);
+  const { response } = exchange;
+  // What served the answer: set for every attempt (an error response names the last one tried) and again at
+  // the commit point, so that with hedging the headers name the attempt that won.
+  const describeAttempt = () => {
+    if (response.headersSent) return;
+    response.setHeader('x-provider', route.entry.provider);
+    response.setHeader('x-switchyard-model', `${route.entry.provider}/${route.entry.upstreamId}`);
+    response.setHeader('x-switchyard-deployment', deployment.id);
+    response.setHeader('x-switchyard-attempts', String(plan.gate.attempts));
+  };
+  plan.gate.attempts = Math.max(plan.gate.attempts, attempt);
+  describeAttempt();
+  const startedAt = attempt === 1 ? exchange.startedAt : performance.now();
   const meter = new CallMeter(deps.meter, {
-    requestId: exchange.requestId,
+    requestId: attempt === 1 ? exchange.requestId : `${exchange.requestId}.${attempt}`,
+    groupRequestId: exchange.requestId,
+    attempt,
+    deployment: deployment.id,
     endpoint: request.endpoint,
     requested: request.model,
     entry: route.entry,
     stream: request.stream,
-    startedAt: exchange.startedAt,
+    startedAt,
     principal: exchange.principal,
     credential,
   });
-  const admitted = applyLimits(deps.limits, exchange, { requestId: exchange.requestId, body: request.body, entry: route.entry });
-  meter.settleWith(admitted instanceof Promise ? await admitted : admitted);
-  captureBodies(deps.bodies, exchange, request.body);
-  const context: CallContext = { requestId: exchange.requestId, signal: exchange.signal };
+  meter.settleWith(plan.group.part());
+  meter.commitWith(() => {
+    const won = plan.gate.claim(attempt);
+    if (won) describeAttempt();
+    return won;
+  });
+
+  // The attempt's own signal: the client leaving aborts it, and so do its deadlines.
+  const controller = new AbortController();
+  plan.gate.join(attempt, controller);
+  const onClientGone = () => controller.abort(exchange.signal.reason);
+  if (exchange.signal.aborted) onClientGone();
+  else exchange.signal.addEventListener('abort', onClientGone, { once: true });
+  const now = performance.now();
+  const firstTokenBy = Math.min(now + policy.timeouts.firstTokenMs, plan.deadline);
+  const firstTokenTimer = setTimeout(() => {
+    if (response.headersSent) return;
+    const total = firstTokenBy >= plan.deadline;
+    controller.abort(
+      new GatewayError(
+        'upstream_timeout',
+        total
+          ? `The request's time limit (${policy.timeouts.totalMs} ms) passed before '${deployment.id}' answered.`
+          : `'${deployment.id}' sent no first token within ${policy.timeouts.firstTokenMs} ms.`,
+        { provider: route.entry.provider, publicCode: total ? 'request_timeout' : 'first_token_timeout' },
+      ),
+    );
+  }, Math.max(0, firstTokenBy - now));
+  const totalTimer = setTimeout(() => {
+    controller.abort(
+      new GatewayError('upstream_timeout', `The request's time limit (${policy.timeouts.totalMs} ms) passed.`, {
+        provider: route.entry.provider,
+        publicCode: 'request_timeout',
+      }),
+    );
+  }, Math.max(0, plan.deadline - now));
+  const context: CallContext = {
+    requestId: exchange.requestId,
+    signal: controller.signal,
+    timeouts: { idleMs: policy.timeouts.idleMs },
+    onAbandonedUsage: (usage) => meter.noteAbandonedUsage(usage),
+  };
   if (apiKey !== undefined) context.apiKey = apiKey;
-  context.onAbandonedUsage = (usage) => meter.noteAbandonedUsage(usage);
-  return { route, meter, context, credential: source };
+  deps.stats.started(deployment.id);
+  try {
+    await serve({ route, meter, context, credential: source, deployment, last: plan.last, stream: request.stream });
+    const ttft = meter.firstTokenMs;
+    if (ttft !== undefined) deps.stats.firstToken(deployment.id, ttft);
+  } catch (caught) {
+    const error = toGatewayError(blameBroughtKey(caught, source));
+    // Every attempt that reached the provider leaves its row, however it failed (a request the surface refused
+    // before calling the provider leaves none).
+    if (!meter.finished && (error.provider !== undefined || controller.signal.aborted)) meter.failed(error);
+    throw error;
+  } finally {
+    clearTimeout(firstTokenTimer);
+    clearTimeout(totalTimer);
+    exchange.signal.removeEventListener('abort', onClientGone);
+    plan.gate.leave(attempt);
+    deps.stats.ended(deployment.id);
+  }
+}
+
+/** The provider's failures fall through to the next candidate; the client's own mistakes do not. */
+function fallsThrough(error: GatewayError): boolean {
+  if (error.code === 'upstream_auth') return true;
+  if (error.code === 'client_closed' || error.code === 'internal') return false;
+  return error.retryable;
+}
+
+/** BYOK (the client's key, for the primary provider) > a deployment's own key > the organization's stored key > the server's. */
+function credentialFor(exchange: Exchange, candidate: Candidate, stored: OrganizationCredentials): { apiKey: string | undefined; source: CredentialSource; credential: string } {
+  const byok = exchange.principal?.providerKey;
+  if (byok !== undefined) return { apiKey: byok, source: 'byok', credential: 'byok' };
+  if (candidate.deployment.ownKey) return { apiKey: undefined, source: 'server', credential: `deployment:${candidate.deployment.id}` };
+  const storedKey = stored.next(candidate.route.entry.provider);
+  if (storedKey === undefined) return { apiKey: undefined, source: 'server', credential: 'server' };
+  return { apiKey: storedKey.key, source: 'organization', credential: storedKey.id };
+}
+
+function requestFallbacks(exchange: Exchange, fromBody: readonly string[], max: number): string[] {
+  const header = exchange.request.headers[fallbacksHeader];
+  const fromHeader = typeof header === 'string' ? header.split(',').map((name) => name.trim()).filter((name) => name !== '') : [];
+  const names = [...fromBody, ...fromHeader];
+  if (names.length > max) {
+    throw new GatewayError('invalid_request', `At most ${max} fallback models may be named; this request names ${names.length}.`, {
+      param: 'fallbacks',
+    });
+  }
+  return names;
+}
+
+/** X-Switchyard-Timeout-Ms and X-Switchyard-First-Token-Timeout-Ms may shorten the configured timeouts, never lengthen them. */
+function withRequestTimeouts(policy: RoutingPolicy, exchange: Exchange): RoutingPolicy {
+  const total = timeoutFromHeader(exchange, timeoutHeader);
+  const firstToken = timeoutFromHeader(exchange, firstTokenTimeoutHeader);
+  if (total === undefined && firstToken === undefined) return policy;
+  return {
+    ...policy,
+    timeouts: {
+      ...policy.timeouts,
+      totalMs: Math.min(policy.timeouts.totalMs, total ?? Infinity),
+      firstTokenMs: Math.min(policy.timeouts.firstTokenMs, firstToken ?? Infinity),
+    },
+  };
+}
+
+function timeoutFromHeader(exchange: Exchange, name: string): number | undefined {
+  const value = exchange.request.headers[name];
+  if (value === undefined) return undefined;
+  const parsed = typeof value === 'string' && /^\d{1,9}$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < 1) {
+    throw new GatewayError('invalid_request', `The header ${name} must be a whole number of milliseconds (at least 1); got '${String(value)}'.`, {
+      param: name,
+    });
+  }
+  return parsed;
+}
+
+/**
+ * The limits step settles once per request, with what every attempt used together: each attempt's meter
+ * reports to a part, and the admission settles when the last attempt has ended and no other will start.
+ */
+class SettlementGroup {
+  private open = 0;
+  private closed = false;
+  private settled = false;
+  private usage: Usage | undefined;
+  private cost = 0;
+
+  constructor(private readonly admission: Admission | undefined) {}
+
+  part(): CallSettlement {
+    this.open += 1;
+    let done = false;
+    return {
+      overage: this.admission?.overage === true,
+      settle: (usage, cost) => {
+        if (done) return;
+        done = true;
+        this.add(usage, cost);
+        this.open -= 1;
+        this.settleIfDone();
+      },
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.settleIfDone();
+  }
+
+  private add(usage: Usage | undefined, cost: number): void {
+    this.cost += cost;
+    if (usage === undefined) return;
+    if (this.usage === undefined) {
+      this.usage = usage;
+      return;
+    }
+    const sum = this.usage;
+    this.usage = {
+      input: {
+        total: sum.input.total + usage.input.total,
+        cacheRead: sum.input.cacheRead + usage.input.cacheRead,
+        cacheWrite: sum.input.cacheWrite + usage.input.cacheWrite,
+      },
+      output: { total: sum.output.total + usage.output.total, reasoning: sum.output.reasoning + usage.output.reasoning },
+    };
+  }
+
+  private settleIfDone(): void {
+    if (!this.closed || this.open > 0 || this.settled) return;
+    this.settled = true;
+    this.admission?.settle(this.usage, this.cost);
+  }
 }
 
 /**
@@ -92,19 +499,30 @@ function answerAdmission(exchange: Exchange, admission: Admission): Admission {
 /**
  * The same-dialect fast path: when the model's provider speaks the client's dialect, its connection (the
  * request is then relayed in the provider's own format, unknown fields included, and only the model renamed).
+ * Only for a deployment served with the provider's own settings (its connection is the provider's).
  */
 export function sameDialectConnection(deps: ModelCallDeps, call: ModelCall, dialect: ProviderConnection['dialect']) {
   const connection = deps.connectionFor?.(call.route.entry.provider);
-  return connection?.dialect === dialect && call.route.adapter.dialect === dialect ? connection : undefined;
+  if (connection === undefined || connection.dialect !== dialect || call.route.adapter.dialect !== dialect) return undefined;
+  return call.deployment.grouped ? undefined : connection;
 }
 
 /** Awaits the provider; an error here is before the first byte, so the call is metered as failed and rethrown. */
-export async function upstream<T>(call: Pick<ModelCall, 'meter' | 'credential'>, promise: Promise<T>): Promise<T> {
+export async function upstream<T>(call: Pick<ModelCall, 'meter' | 'credential'> & Partial<Pick<ModelCall, 'stream'>>, promise: Promise<T>): Promise<T> {
+  let result: T;
   try {
-    return await promise;
+    result = await promise;
   } catch (caught) {
     const error = toGatewayError(blameBroughtKey(caught, call.credential));
     call.meter.failed(error);
     throw error;
   }
+  // A JSON answer is complete here: its commit point. A stream commits at its first chunk (stream-prime.ts).
+  if (call.stream === false && !call.meter.commit()) {
+    const usage = (result as { usage?: unknown }).usage;
+    const error = hedgeLost();
+    call.meter.failed(error, typeof usage === 'object' && usage !== null ? (usage as Usage) : undefined);
+    throw error;
+  }
+  return result;
 }

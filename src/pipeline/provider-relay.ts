@@ -6,7 +6,7 @@ import type { Usage } from '../core/chat.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import type { Exchange } from '../http/server.js';
 import { startEventStream, writeEvent } from '../http/sse.js';
-import { networkError } from '../providers/shared/http.js';
+import { networkError, parseRetryAfter, upstreamStatusError } from '../providers/shared/http.js';
 import type { ProviderConnection } from '../providers/registry.js';
 import type { CallMeter } from './call-meter.js';
 import { failStream, finishStream } from './stream-end.js';
@@ -92,10 +92,11 @@ export async function relayBody(
   tap: UsageTap | undefined,
   onFirstByte: () => void,
   holdFrom?: Buffer,
+  source: AsyncIterable<Buffer> = upstream.body as AsyncIterable<Buffer>,
 ): Promise<{ finished: boolean; held: Buffer[] }> {
   const held: Buffer[] = [];
   try {
-    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
       onFirstByte();
       tap?.feed(chunk);
       const at = held.length > 0 ? 0 : holdFrom === undefined ? -1 : chunk.indexOf(holdFrom);
@@ -133,6 +134,12 @@ export type ProviderRelay = {
   byok: boolean;
   /** The dialect's terminal error event, for a stream that breaks after its first byte. */
   streamError: (error: GatewayError) => string;
+  /**
+   * A front door's model call, which may fall through to another attempt: the attempt's signal, and the
+   * provider's 429 and 5xx answers thrown (metered) instead of relayed, as is a stream that fails before its
+   * first chunk. Absent (the native pass-through): the provider's answer, whatever it is, goes to the client.
+   */
+  attempt?: { signal: AbortSignal; fallible: boolean };
 };
 
 /**
@@ -151,10 +158,17 @@ export async function relayToProvider(exchange: Exchange, relay: ProviderRelay):
       path: relay.path,
       headers: upstreamHeaders(connection, request.headers, apiKey ?? connection.apiKey),
       body,
-      signal: exchange.signal,
+      signal: relay.attempt?.signal ?? exchange.signal,
     });
   } catch (error) {
     meter?.failed(toGatewayError(error));
+    throw error;
+  }
+  if (relay.attempt?.fallible === true && meter !== undefined && (upstream.statusCode === 429 || upstream.statusCode >= 500)) {
+    const text = await readText(upstream.body);
+    const retryAfter = parseRetryAfter(headerText(upstream.headers['retry-after']));
+    const error = upstreamStatusError(provider, upstream.statusCode, providerMessage(text), retryAfter === undefined ? {} : { retryAfter });
+    meter.failed(error);
     throw error;
   }
   if ((upstream.statusCode === 401 || upstream.statusCode === 403) && !byok) {
@@ -173,11 +187,12 @@ export async function relayToProvider(exchange: Exchange, relay: ProviderRelay):
   const tap = meter && upstream.statusCode < 300 ? usageTap(connection.dialect as 'anthropic' | 'gemini', contentType, body) : undefined;
 
   if (meter && contentType?.includes('text/event-stream') && upstream.statusCode < 300) {
+    const source = relay.attempt === undefined ? (upstream.body as AsyncIterable<Buffer>) : await firstChunk(upstream, provider, meter, relay.attempt.signal);
     startEventStream(exchange.response, headers, usageTrailerNames);
     let finished: boolean;
     let held: Buffer[];
     try {
-      ({ finished, held } = await relayBody(exchange, upstream, provider, tap, () => meter.markFirstToken(), terminalEvents[connection.dialect]));
+      ({ finished, held } = await relayBody(exchange, upstream, provider, tap, () => meter.markFirstToken(), terminalEvents[connection.dialect], source));
       if (finished && tap?.providerError() === true) {
         // The provider's own error event reached the client already: meter the failure, add nothing.
         meter.failed(new GatewayError('upstream_error', `Provider '${provider}' ended its stream with an error.`, { provider }), tap.end());
@@ -207,8 +222,13 @@ export async function relayToProvider(exchange: Exchange, relay: ProviderRelay):
   const bytes = Buffer.concat(chunks);
   let usage: Usage | undefined;
   if (meter) {
-    meter.markFirstToken();
     usage = tap?.end();
+    if (!meter.commit()) {
+      const error = new GatewayError('client_closed', 'Cancelled: another attempt answered first.', { status: 499, publicCode: 'hedge_lost' });
+      meter.failed(error, usage);
+      throw error;
+    }
+    meter.markFirstToken();
     if (upstream.statusCode < 300) Object.assign(headers, usageHeaders(usage, meter.succeeded(usage)));
     else meter.failed(new GatewayError('upstream_error', `Provider answered ${upstream.statusCode}.`, { status: upstream.statusCode }));
   }
@@ -216,6 +236,55 @@ export async function relayToProvider(exchange: Exchange, relay: ProviderRelay):
   exchange.response.end(bytes);
 }
 
+/** Waits for a stream's first chunk (the commit point); a failure before it is metered and thrown. */
+async function firstChunk(upstream: Dispatcher.ResponseData, provider: string, meter: CallMeter, signal: AbortSignal): Promise<AsyncIterable<Buffer>> {
+  const iterator = (upstream.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let first: IteratorResult<Buffer>;
+  try {
+    first = await iterator.next();
+  } catch (caught) {
+    const error = networkError(provider, caught, signal);
+    meter.failed(error);
+    upstream.body.destroy();
+    throw error;
+  }
+  if (!meter.commit()) {
+    upstream.body.destroy();
+    const error = new GatewayError('client_closed', 'Cancelled: another attempt answered first.', { status: 499, publicCode: 'hedge_lost' });
+    meter.failed(error);
+    throw error;
+  }
+  let given = false;
+  const primed: AsyncIterator<Buffer> = {
+    next: () => {
+      if (given) return iterator.next();
+      given = true;
+      return Promise.resolve(first);
+    },
+    return: (value?: unknown) => iterator.return?.(value) ?? Promise.resolve({ done: true as const, value: value as Buffer }),
+  };
+  return { [Symbol.asyncIterator]: () => primed };
+}
+
+async function readText(body: Dispatcher.ResponseData['body']): Promise<string> {
+  try {
+    return (await body.text()).slice(0, 2000);
+  } catch {
+    return '';
+  }
+}
+
+/** The provider's own message from an error body in any of the three dialects, else the body's start. */
+function providerMessage(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown }; message?: unknown };
+    const message = parsed.error?.message ?? parsed.message;
+    if (typeof message === 'string') return message;
+  } catch {
+    // Not JSON: the text as it is.
+  }
+  return text.slice(0, 200) || 'no message';
+}
 
 function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

@@ -52,6 +52,11 @@ export type ProviderSet = {
   adapterFor(id: string): ProviderAdapter | undefined;
   /** What the native pass-through needs to reach a provider directly (built on first use like `adapterFor`). */
   connectionFor(id: string): ProviderConnection | undefined;
+  /**
+   * A separate adapter (its own connection pool) for one deployment of a provider: the provider's settings
+   * with the deployment's own credential and base URL where it has them. Undefined for an unknown provider.
+   */
+  deploymentAdapter(id: string, overrides: { apiKey?: string; baseURL?: string; connectTimeoutMs?: number }): ProviderAdapter | undefined;
   close(): Promise<void>;
 };
 
@@ -72,7 +77,10 @@ export type ProviderConnection = {
  * Builds one adapter per provider that is usable: configured (a key, or a base URL for keyless local
  * servers such as Ollama and vLLM) and not disabled. Unknown provider ids in config are an error.
  */
-export function createProviders(configured: Readonly<Record<string, ProviderConfig>>): ProviderSet {
+export function createProviders(
+  configured: Readonly<Record<string, ProviderConfig>>,
+  options: { connectTimeoutMs?: number } = {},
+): ProviderSet {
   const adapters = new Map<string, ProviderAdapter>();
   const keyless = new Map<string, ProviderAdapter>();
   const connections = new Map<string, ProviderConnection>();
@@ -81,18 +89,23 @@ export function createProviders(configured: Readonly<Record<string, ProviderConf
     if (!isKnownProvider(id)) throw new Error(`Unknown provider '${id}' in config. Known providers: ${providerIds.join(', ')}.`);
   }
 
-  function build(id: string, settings: ProviderConfig): ProviderAdapter {
+  function build(id: string, settings: ProviderConfig, deployment?: { connectTimeoutMs?: number }): ProviderAdapter {
     const nativeEntry = (native as Record<string, NativeProvider>)[id];
     const preset = (presets as Record<string, CompatiblePreset>)[id];
     const baseURL = (settings.baseURL ?? nativeEntry?.baseURL ?? preset!.baseURL).replace(/\/+$/, '');
     const timeout = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const connectTimeout = deployment?.connectTimeoutMs ?? options.connectTimeoutMs;
     const pool = new Pool(new URL(baseURL).origin, {
       connections: 256,
       keepAliveTimeout: 30_000,
       headersTimeout: timeout,
       bodyTimeout: timeout,
+      ...(connectTimeout === undefined ? {} : { connect: { timeout: connectTimeout } }),
     });
     pools.push(pool);
+    const adapterOptions: AdapterOptions = { id, apiKey: settings.apiKey, baseURL, dispatcher: pool, headers: settings.headers };
+    // A deployment's adapter is its own; the provider's connection (the native pass-through's) stays as configured.
+    if (deployment !== undefined) return nativeEntry ? nativeEntry.create(adapterOptions) : createOpenAIAdapter({ ...adapterOptions, preset: preset! });
     connections.set(id, {
       id,
       dialect: nativeEntry ? nativeEntry.dialect : 'openai',
@@ -102,8 +115,7 @@ export function createProviders(configured: Readonly<Record<string, ProviderConf
       headers: settings.headers ?? {},
       dispatcher: pool,
     });
-    const options: AdapterOptions = { id, apiKey: settings.apiKey, baseURL, dispatcher: pool, headers: settings.headers };
-    return nativeEntry ? nativeEntry.create(options) : createOpenAIAdapter({ ...options, preset: preset! });
+    return nativeEntry ? nativeEntry.create(adapterOptions) : createOpenAIAdapter({ ...adapterOptions, preset: preset! });
   }
 
   for (const [id, settings] of Object.entries(configured)) {
@@ -124,6 +136,13 @@ export function createProviders(configured: Readonly<Record<string, ProviderConf
       const adapter = build(id, { ...configured[id], apiKey: undefined });
       keyless.set(id, adapter);
       return adapter;
+    },
+    deploymentAdapter(id, overrides) {
+      if (!isKnownProvider(id)) return undefined;
+      const settings: ProviderConfig = { ...configured[id] };
+      if (overrides.apiKey !== undefined) settings.apiKey = overrides.apiKey;
+      if (overrides.baseURL !== undefined) settings.baseURL = overrides.baseURL;
+      return build(id, settings, { connectTimeoutMs: overrides.connectTimeoutMs });
     },
     connectionFor(id) {
       if (connections.has(id) || this.adapterFor(id) !== undefined) return connections.get(id);

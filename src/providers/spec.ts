@@ -17,6 +17,8 @@ export type CallContext = {
   requestId: string;
   /** Aborted when the client disconnects or a deadline passes: the upstream call must stop. */
   signal: AbortSignal;
+  /** This call's own upstream timeouts, over the provider's: `idleMs` between two body chunks. */
+  timeouts?: { idleMs?: number };
   /** Extra upstream headers for this call only. */
   headers?: Record<string, string>;
   /**

@@ -115,16 +115,20 @@ test('concurrent requests: a second call while one streams is refused, admitted 
   try {
     const key = await createKey(gateway, { concurrent_requests: 1 });
     const sdk = client(gateway, key);
-    const slow = await sdk.chat.completions.create({
+    // The gateway sends its headers with the first token (until then it could still fall back), so the stream
+    // is started without waiting for them, and counted as running once the provider has its request.
+    const before = gateway.simulator.requests().length;
+    const slowCall = sdk.chat.completions.create({
       ...chat,
       stream: true,
       messages: [{ role: 'user', content: 'hello [sim:fault=slow-first-token:400]' }],
     });
+    while (gateway.simulator.requests().length === before) await new Promise((resolve) => setTimeout(resolve, 5));
     const refused = await refusal(sdk.chat.completions.create(chat));
     assert.equal(refused.status, 429);
     assert.equal(refused.code, 'concurrency_limit_exceeded');
     assert.equal(refused.headers?.get('retry-after'), '1');
-    for await (const _chunk of slow) {
+    for await (const _chunk of await slowCall) {
       // drain
     }
     await new Promise((resolve) => setTimeout(resolve, 20));

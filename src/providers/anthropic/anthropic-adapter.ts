@@ -37,6 +37,7 @@ export function createAnthropicAdapter(options: AdapterOptions): ProviderAdapter
           : staticHeaders,
       body: JSON.stringify(body),
       signal: context.signal,
+      idleMs: context.timeouts?.idleMs,
     });
     if (response.status < 200 || response.status >= 300) throw await anthropicStatusError(provider, response);
     return response;

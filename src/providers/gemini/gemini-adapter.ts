@@ -35,6 +35,7 @@ export function createGeminiAdapter(options: AdapterOptions): ProviderAdapter {
       },
       body: JSON.stringify(body),
       signal: context.signal,
+      idleMs: context.timeouts?.idleMs,
     });
     if (response.status < 200 || response.status >= 300) {
       const text = await readErrorText(response.body);

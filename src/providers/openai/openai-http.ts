@@ -47,6 +47,7 @@ export async function postUpstream(
     headers,
     body,
     signal: context.signal,
+      idleMs: context.timeouts?.idleMs,
   });
   if (response.status < 200 || response.status > 299) {
     const text = await readErrorText(response.body);

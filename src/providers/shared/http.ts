@@ -11,6 +11,8 @@ export type UpstreamCall = {
   headers: Record<string, string>;
   body?: string | Buffer;
   signal: AbortSignal;
+  /** Most time between two body chunks, over the dispatcher's own. */
+  idleMs?: number;
 };
 
 export type UpstreamResponse = {
@@ -43,6 +45,7 @@ export async function callUpstream(call: UpstreamCall): Promise<UpstreamResponse
       headers: call.headers,
       body: call.body ?? null,
       signal: call.signal,
+      ...(call.idleMs === undefined ? {} : { bodyTimeout: call.idleMs }),
     });
     return { status: response.statusCode, headers: response.headers, body: response.body };
   } catch (error) {
@@ -53,6 +56,8 @@ export async function callUpstream(call: UpstreamCall): Promise<UpstreamResponse
 /** Maps a failure to reach or read the upstream to a GatewayError (timeouts 504, the rest 502). */
 export function networkError(provider: string, error: unknown, signal?: AbortSignal): GatewayError {
   if (error instanceof GatewayError) return error;
+  // The gateway's own deadlines abort with the error to report (a timeout that may fall through).
+  if (signal?.aborted && signal.reason instanceof GatewayError) return signal.reason;
   if (signal?.aborted) {
     return new GatewayError('client_closed', 'The request was cancelled before the provider answered.', {
       provider,

@@ -7,7 +7,8 @@ import { parseJsonObject, readBody } from '../../http/body.js';
 import { sendJson, type Exchange } from '../../http/server.js';
 import { startEventStream, writeEvent } from '../../http/sse.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
-import { sameDialectConnection, startModelCall, upstream, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { runModelCall, sameDialectConnection, upstream, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { primeStream } from '../../pipeline/stream-prime.js';
 import { relayToProvider } from '../../pipeline/provider-relay.js';
 import { failStream, finishStream } from '../../pipeline/stream-end.js';
 import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
@@ -23,7 +24,19 @@ export async function handleMessages(deps: ModelCallDeps, exchange: Exchange): P
   const json = parseJsonObject(raw, exchange.request.headers['content-type']).value;
   const body = validateMessagesRequest(json);
   const stream = body.stream === true;
-  const call = await startModelCall(deps, exchange, { model: body.model, capability: 'chat', endpoint: 'chat', stream, body });
+  await runModelCall(deps, exchange, { model: body.model, capability: 'chat', endpoint: 'chat', stream, body }, (call) =>
+    serveMessages(deps, exchange, call, json, body, stream),
+  );
+}
+
+async function serveMessages(
+  deps: ModelCallDeps,
+  exchange: Exchange,
+  call: ModelCall,
+  json: Record<string, unknown>,
+  body: ReturnType<typeof validateMessagesRequest>,
+  stream: boolean,
+): Promise<void> {
   const { entry } = call.route;
   const native = sameDialectConnection(deps, call, 'anthropic');
   if (native !== undefined) {
@@ -36,6 +49,7 @@ export async function handleMessages(deps: ModelCallDeps, exchange: Exchange): P
       meter: call.meter,
       apiKey: call.context.apiKey,
       byok: call.credential === 'byok',
+      attempt: { signal: call.context.signal, fallible: !call.last },
       streamError: (error) => anthropicStreamErrorEvent(error, exchange.requestId),
     });
   }
@@ -81,9 +95,10 @@ async function relayParts(
   encoder: AnthropicStreamEncoder,
 ): Promise<void> {
   const { response } = exchange;
+  const primed = await primeStream(parts, meter);
   startEventStream(response, { 'x-cache': 'SKIP' }, usageTrailerNames);
   try {
-    for await (const part of parts) {
+    for await (const part of primed) {
       const token = part.type === 'text-delta' || part.type === 'tool-call-start' || part.type === 'reasoning-delta';
       if (token) meter.markFirstToken();
       if (!(await writeEvent(response, encoder.encode(part)))) break;

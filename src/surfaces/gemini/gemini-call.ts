@@ -11,6 +11,7 @@ import { writeEvent } from '../../http/sse.js';
 import { validate } from '../../http/validate.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
 import type { ModelCallDeps } from '../../pipeline/model-call.js';
+import { primeStream } from '../../pipeline/stream-prime.js';
 import { failStream, finishStream } from '../../pipeline/stream-end.js';
 import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
 import { geminiErrorBody } from './gemini-error-envelope.js';
@@ -64,6 +65,7 @@ export async function relayStream(
   sse: boolean,
 ): Promise<void> {
   const { response } = exchange;
+  const primed = await primeStream(parts, meter);
   response.writeHead(200, {
     'x-cache': 'SKIP',
     'content-type': sse ? 'text/event-stream' : 'application/json',
@@ -73,7 +75,7 @@ export async function relayStream(
   });
   response.flushHeaders();
   try {
-    for await (const part of parts) {
+    for await (const part of primed) {
       if (part.type === 'text-delta' || part.type === 'tool-call-start' || part.type === 'reasoning-delta') {
         meter.markFirstToken();
       }

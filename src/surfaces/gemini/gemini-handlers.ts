@@ -6,7 +6,7 @@ import { parseJsonObject, readBody } from '../../http/body.js';
 import { sendJson, type Exchange } from '../../http/server.js';
 import { validate } from '../../http/validate.js';
 import { routeWithCredential } from '../../pipeline/call-credential.js';
-import { sameDialectConnection, startModelCall, upstream, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { runModelCall, sameDialectConnection, upstream, type ModelCallDeps } from '../../pipeline/model-call.js';
 import { relayToProvider } from '../../pipeline/provider-relay.js';
 import { geminiStreamErrorEvent } from './gemini-error-envelope.js';
 import { readGeminiBody, relayStream, sendResult, wantsSse, type GeminiTarget } from './gemini-call.js';
@@ -26,39 +26,41 @@ export async function handleGenerateContent(deps: ModelCallDeps, exchange: Excha
   const raw = await readBody(exchange.request, deps.bodyLimit);
   const body = validate(generateContentSchema, parseJsonObject(raw, exchange.request.headers['content-type']).value);
   const stream = target.method === 'streamGenerateContent';
-  const call = await startModelCall(deps, exchange, { model: target.model, capability: 'chat', endpoint: 'chat', stream, body });
-  const { adapter, entry } = call.route;
-  const native = sameDialectConnection(deps, call, 'gemini');
-  if (native !== undefined) {
-    // A Gemini model: the body goes as the client wrote it (the model is in the path), in the API version it called.
-    const version = exchange.request.url?.startsWith('/v1beta/') ? 'v1beta' : 'v1';
-    const query = stream && wantsSse(exchange.request.url) ? '?alt=sse' : '';
-    return relayToProvider(exchange, {
-      connection: native,
-      method: 'POST',
-      path: `/${version}/models/${encodeURIComponent(entry.upstreamId)}:${target.method}${query}`,
-      body: raw,
-      meter: call.meter,
-      apiKey: call.context.apiKey,
-      byok: call.credential === 'byok',
-      streamError: (error) => geminiStreamErrorEvent(error, exchange.requestId),
+  await runModelCall(deps, exchange, { model: target.model, capability: 'chat', endpoint: 'chat', stream, body }, async (call) => {
+    const { adapter, entry } = call.route;
+    const native = sameDialectConnection(deps, call, 'gemini');
+    if (native !== undefined) {
+      // A Gemini model: the body goes as the client wrote it (the model is in the path), in the API version it called.
+      const version = exchange.request.url?.startsWith('/v1beta/') ? 'v1beta' : 'v1';
+      const query = stream && wantsSse(exchange.request.url) ? '?alt=sse' : '';
+      return relayToProvider(exchange, {
+        connection: native,
+        method: 'POST',
+        path: `/${version}/models/${encodeURIComponent(entry.upstreamId)}:${target.method}${query}`,
+        body: raw,
+        meter: call.meter,
+        apiKey: call.context.apiKey,
+        byok: call.credential === 'byok',
+        attempt: { signal: call.context.signal, fallible: !call.last },
+        streamError: (error) => geminiStreamErrorEvent(error, exchange.requestId),
+      });
+    }
+    const request = decodeGenerateContent(body, {
+      upstreamModel: entry.upstreamId,
+      stream,
+      reasons: entry.capabilities.includes('reasoning'),
     });
-  }
-  const request = decodeGenerateContent(body, {
-    upstreamModel: entry.upstreamId,
-    stream,
-    reasons: entry.capabilities.includes('reasoning'),
+    const includeThoughts = body.generationConfig?.thinkingConfig?.includeThoughts === true;
+    // The gateway's request id answers for the response: the same in the body, the header and the request log.
+    const identity: GeminiIdentity = { modelVersion: target.model, responseId: exchange.requestId };
+    if (!stream) {
+      const result = await upstream(call, adapter.chat(request, call.context));
+      return sendResult(exchange.response, call.meter, result.usage, encodeGenerateContentResponse(result, identity, includeThoughts));
+    }
+    const parts = await upstream(call, adapter.streamChat(request, call.context));
+    const sse = wantsSse(exchange.request.url);
+    await relayStream(exchange, call.meter, parts, new GeminiStreamEncoder(identity, sse ? 'sse' : 'json-array', includeThoughts), sse);
   });
-  const includeThoughts = body.generationConfig?.thinkingConfig?.includeThoughts === true;
-  // The gateway's request id answers for the response: the same in the body, the header and the request log.
-  const identity: GeminiIdentity = { modelVersion: target.model, responseId: exchange.requestId };
-  if (!stream) {
-    const result = await upstream(call, adapter.chat(request, call.context));
-    return sendResult(exchange.response, call.meter, result.usage, encodeGenerateContentResponse(result, identity, includeThoughts));
-  }
-  const parts = await upstream(call, adapter.streamChat(request, call.context));
-  const sse = wantsSse(exchange.request.url);
-  await relayStream(exchange, call.meter, parts, new GeminiStreamEncoder(identity, sse ? 'sse' : 'json-array', includeThoughts), sse);
 }
 
 /** Answers from an estimate (see gemini-count-tokens.ts): no provider is called, so no request-log row is written. */
@@ -75,13 +77,14 @@ export async function handleEmbedContent(deps: ModelCallDeps, exchange: Exchange
   const requests = batch
     ? (await readGeminiBody(deps, exchange, batchEmbedContentsSchema)).requests
     : [await readGeminiBody(deps, exchange, embedContentSchema)];
-  const call = await startModelCall(deps, exchange, { model: target.model, capability: 'embeddings', endpoint: 'embeddings', stream: false, body: { requests } });
-  const { adapter, entry } = call.route;
-  if (!adapter.embed) {
-    throw new GatewayError('invalid_request', `The provider '${adapter.id}' offers no embeddings.`, { param: 'model' });
-  }
-  const request = decodeEmbedRequests(requests, target.model, entry.upstreamId, (index) => (batch ? `requests[${index}].` : ''));
-  const result = await upstream(call, adapter.embed(request, call.context));
-  const usage = embedUsage(result);
-  sendResult(exchange.response, call.meter, usage, batch ? encodeBatchEmbeddings(result) : encodeEmbedding(result));
+  await runModelCall(deps, exchange, { model: target.model, capability: 'embeddings', endpoint: 'embeddings', stream: false, body: { requests } }, async (call) => {
+    const { adapter, entry } = call.route;
+    if (!adapter.embed) {
+      throw new GatewayError('invalid_request', `The provider '${adapter.id}' offers no embeddings.`, { param: 'model' });
+    }
+    const request = decodeEmbedRequests(requests, target.model, entry.upstreamId, (index) => (batch ? `requests[${index}].` : ''));
+    const result = await upstream(call, adapter.embed(request, call.context));
+    const usage = embedUsage(result);
+    sendResult(exchange.response, call.meter, usage, batch ? encodeBatchEmbeddings(result) : encodeEmbedding(result));
+  });
 }

@@ -10,7 +10,8 @@ import type { Exchange } from '../../http/server.js';
 import { sendJson } from '../../http/server.js';
 import { startEventStream, writeEvent } from '../../http/sse.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
-import { startModelCall, upstream, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { runModelCall, upstream, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { primeStream } from '../../pipeline/stream-prime.js';
 import { finishStream, failStream } from '../../pipeline/stream-end.js';
 import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
 import type { ForwardedResponse } from '../../providers/spec.js';
@@ -23,20 +24,42 @@ export type OpenAISurfaceDeps = ModelCallDeps;
 export type PreparedCall<T> = ModelCall & { body: T; bodyText: string };
 
 
-export async function prepareCall<T extends { model: string; stream?: boolean | null }>(
-  deps: OpenAISurfaceDeps,
-  exchange: Exchange,
-  schema: z.ZodType<T>,
-  capability: Capability,
-  endpoint: 'chat' | 'completions' | 'embeddings',
-): Promise<PreparedCall<T>> {
+export type ReadCall<T> = { body: T; text: string };
+
+export async function readCall<T>(deps: OpenAISurfaceDeps, exchange: Exchange, schema: z.ZodType<T>): Promise<ReadCall<T>> {
   const raw = await readBody(exchange.request, deps.bodyLimit);
   const { value, text } = parseJsonObject(raw, exchange.request.headers['content-type']);
-  const body = validate(schema, value);
-  const call = await startModelCall(deps, exchange, { model: body.model, capability, endpoint, stream: body.stream === true, body });
-  return { ...call, body, bodyText: text };
+  return { body: validate(schema, value), text };
 }
 
+type RoutedBody = { model: string; stream?: boolean | null; models?: string[] | undefined; fallbacks?: string[] | undefined };
+
+/** Runs the call's attempts (see runModelCall); `serve` answers through one of them. */
+export function runCall<T extends RoutedBody>(
+  deps: OpenAISurfaceDeps,
+  exchange: Exchange,
+  read: ReadCall<T>,
+  capability: Capability,
+  endpoint: 'chat' | 'completions' | 'embeddings',
+  serve: (call: PreparedCall<T>) => Promise<void>,
+): Promise<void> {
+  const { body } = read;
+  const request = { model: body.model, capability, endpoint, stream: body.stream === true, body, fallbacks: bodyFallbacks(body) };
+  return runModelCall(deps, exchange, request, (call) => serve({ ...call, body, bodyText: read.text }));
+}
+
+/** `models` lists the model first and its fallbacks after it (OpenRouter); `fallbacks` lists only fallbacks. */
+function bodyFallbacks(body: RoutedBody): string[] {
+  const fromModels = body.models?.filter((name) => name !== body.model) ?? [];
+  return [...fromModels, ...(body.fallbacks ?? [])];
+}
+
+/** The body as the upstream gets it: the deployment's model id, and without the gateway's routing fields. */
+export function upstreamBody<T extends RoutedBody>(body: T, upstreamModel: string): { body: T; changed: boolean } {
+  if (body.model === upstreamModel && body.models === undefined && body.fallbacks === undefined) return { body, changed: false };
+  const { models: _models, fallbacks: _fallbacks, ...rest } = body;
+  return { body: { ...rest, model: upstreamModel } as T, changed: true };
+}
 
 export { upstream };
 
@@ -60,12 +83,13 @@ export async function relayForwarded(exchange: Exchange, meter: CallMeter, forwa
     response.end(forwarded.body);
     return;
   }
+  const body = await primeStream(forwarded.body, meter);
   startEventStream(response, { 'x-cache': 'SKIP' }, usageTrailerNames);
   // The provider's `data: [DONE]` (and anything after it) is held back until the call is metered, so a client
   // that stops reading at [DONE] has received nothing the ledger does not already hold.
   const held: Buffer[] = [];
   try {
-    for await (const chunk of forwarded.body) {
+    for await (const chunk of body) {
       meter.markFirstToken();
       const done = held.length > 0 ? 0 : chunk.indexOf(doneMarker);
       if (done === -1) {
@@ -91,9 +115,10 @@ export async function relayParts(
   encoder: OpenAIStreamEncoder,
 ): Promise<void> {
   const { response } = exchange;
+  const primed = await primeStream(parts, meter);
   startEventStream(response, { 'x-cache': 'SKIP' }, usageTrailerNames);
   try {
-    for await (const part of parts) {
+    for await (const part of primed) {
       if (part.type === 'text-delta' || part.type === 'tool-call-start' || part.type === 'reasoning-delta') {
         meter.markFirstToken();
       }

@@ -6,8 +6,10 @@ import { embedUsage } from '../../core/usage-estimate.js';
 import type { Exchange } from '../../http/server.js';
 import type { ProviderAdapter } from '../../providers/spec.js';
 import {
-  prepareCall,
+  readCall,
   relayForwarded,
+  runCall,
+  upstreamBody,
   relayParts,
   responseIdentity,
   sendResult,
@@ -27,50 +29,58 @@ import {
 import { OpenAIStreamEncoder } from './openai-stream-encoder.js';
 
 export async function handleChatCompletions(deps: OpenAISurfaceDeps, exchange: Exchange): Promise<void> {
-  const call = await prepareCall(deps, exchange, chatRequestSchema, 'chat', 'chat');
-  const { adapter } = call.route;
-  if (adapter.forward && adapter.dialect === 'openai') return forward(exchange, call, '/chat/completions');
-  const request = decodeChatRequest(call.body, call.route.entry.upstreamId);
-  return serveChat(exchange, call, request, 'chat');
+  const read = await readCall(deps, exchange, chatRequestSchema);
+  await runCall(deps, exchange, read, 'chat', 'chat', (call) => {
+    const { adapter } = call.route;
+    if (adapter.forward && adapter.dialect === 'openai') return forward(exchange, call, '/chat/completions');
+    const request = decodeChatRequest(call.body, call.route.entry.upstreamId);
+    return serveChat(exchange, call, request, 'chat');
+  });
 }
 
 export async function handleCompletions(deps: OpenAISurfaceDeps, exchange: Exchange): Promise<void> {
-  const call = await prepareCall(deps, exchange, completionRequestSchema, 'completions', 'completions');
-  const { adapter } = call.route;
-  const native = call.route.entry.capabilities.includes('completions');
-  if (native && adapter.forward && adapter.dialect === 'openai') return forward(exchange, call, '/completions');
-  const request = decodeCompletionRequest(call.body, call.route.entry.upstreamId);
-  if (native && adapter.complete && adapter.streamComplete) return serveNativeCompletion(exchange, call, adapter, request);
-  return serveChat(exchange, call, completionAsChat(request), 'completion');
+  const read = await readCall(deps, exchange, completionRequestSchema);
+  await runCall(deps, exchange, read, 'completions', 'completions', (call) => {
+    const { adapter } = call.route;
+    const native = call.route.entry.capabilities.includes('completions');
+    if (native && adapter.forward && adapter.dialect === 'openai') return forward(exchange, call, '/completions');
+    const request = decodeCompletionRequest(call.body, call.route.entry.upstreamId);
+    if (native && adapter.complete && adapter.streamComplete) return serveNativeCompletion(exchange, call, adapter, request);
+    return serveChat(exchange, call, completionAsChat(request), 'completion');
+  });
 }
 
 export async function handleEmbeddings(deps: OpenAISurfaceDeps, exchange: Exchange): Promise<void> {
-  const call = await prepareCall(deps, exchange, embeddingRequestSchema, 'embeddings', 'embeddings');
-  const { adapter } = call.route;
-  if (adapter.forward && adapter.dialect === 'openai') return forward(exchange, call, '/embeddings');
-  if (!adapter.embed) {
-    throw new GatewayError('invalid_request', `The provider '${adapter.id}' offers no embeddings.`, { param: 'model' });
-  }
-  const request = decodeEmbeddingRequest(call.body, call.route.entry.upstreamId);
-  const result = await upstream(call, adapter.embed(request, call.context));
-  const usage = embedUsage(result);
-  sendResult(exchange.response, call.meter, usage, encodeEmbeddings(result, call.body.model, call.body.encoding_format ?? 'float'));
+  const read = await readCall(deps, exchange, embeddingRequestSchema);
+  await runCall(deps, exchange, read, 'embeddings', 'embeddings', async (call) => {
+    const { adapter } = call.route;
+    if (adapter.forward && adapter.dialect === 'openai') return forward(exchange, call, '/embeddings');
+    if (!adapter.embed) {
+      throw new GatewayError('invalid_request', `The provider '${adapter.id}' offers no embeddings.`, { param: 'model' });
+    }
+    const request = decodeEmbeddingRequest(call.body, call.route.entry.upstreamId);
+    const result = await upstream(call, adapter.embed(request, call.context));
+    const usage = embedUsage(result);
+    sendResult(exchange.response, call.meter, usage, encodeEmbeddings(result, call.body.model, call.body.encoding_format ?? 'float'));
+  });
 }
 
 async function forward(
   exchange: Exchange,
-  call: PreparedCall<{ model: string; stream?: boolean | null; stream_options?: { include_usage?: boolean } | null }>,
+  call: PreparedCall<{ model: string; stream?: boolean | null; stream_options?: { include_usage?: boolean } | null; models?: string[]; fallbacks?: string[] }>,
   path: string,
 ): Promise<void> {
-  const body = call.body as Record<string, unknown> & typeof call.body;
-  const stream = body.stream === true;
-  const includeUsage = body.stream_options?.include_usage === true;
-  // Only the model name may change here; asking the upstream for usage is the adapter's job (ForwardRequest).
-  const renamed = body.model !== call.route.entry.upstreamId;
-  if (renamed) body.model = call.route.entry.upstreamId;
+  const stream = call.body.stream === true;
+  const includeUsage = call.body.stream_options?.include_usage === true;
+  // Only the model name (and the gateway's own routing fields) may change here; asking the upstream for usage
+  // is the adapter's job (ForwardRequest). A copy: another attempt may need the body as the client sent it.
+  const { body, changed } = upstreamBody(call.body, call.route.entry.upstreamId);
   const forwarded = await upstream(
     call,
-    call.route.adapter.forward!({ path, body, bodyText: renamed ? undefined : call.bodyText, stream, includeUsage }, call.context),
+    call.route.adapter.forward!(
+      { path, body: body as Record<string, unknown> & typeof body, bodyText: changed ? undefined : call.bodyText, stream, includeUsage },
+      call.context,
+    ),
   );
   await relayForwarded(exchange, call.meter, forwarded);
 }

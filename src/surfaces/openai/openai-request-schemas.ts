@@ -79,6 +79,12 @@ const responseFormat = z.discriminatedUnion('type', [
 
 const stop = z.union([z.string(), z.array(z.string()).max(4)]).nullable();
 const streamOptions = z.object({ include_usage: z.boolean().optional() }).nullable();
+/** Fallback models: `models` (OpenRouter: tried in order after `model`) and `fallbacks` (LiteLLM). Never sent upstream. */
+const routingFields = {
+  models: z.array(z.string().min(1)).min(1).max(20).optional(),
+  fallbacks: z.array(z.string().min(1)).max(20).optional(),
+};
+
 const samplingFields = {
   model: z.string().min(1),
   stream: z.boolean().nullable().optional(),
@@ -93,6 +99,7 @@ const samplingFields = {
   frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
   logit_bias: z.record(z.string(), z.number()).nullable().optional(),
   user: z.string().optional(),
+  ...routingFields,
 };
 
 export const chatRequestSchema = z.looseObject({
@@ -132,5 +139,6 @@ export const embeddingRequestSchema = z.looseObject({
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: z.number().int().positive().optional(),
   user: z.string().optional(),
+  ...routingFields,
 });
 export type OpenAIEmbeddingRequest = z.infer<typeof embeddingRequestSchema>;

@@ -10,7 +10,8 @@ import { sendJson } from '../../http/server.js';
 import { startEventStream, writeEvent } from '../../http/sse.js';
 import { validate } from '../../http/validate.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
-import { startModelCall, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { runModelCall, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
+import { primeStream } from '../../pipeline/stream-prime.js';
 import { failStream, finishStream } from '../../pipeline/stream-end.js';
 import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
 import { simpleStreamErrorEvent } from './simple-errors.js';
@@ -19,19 +20,20 @@ import type { SimpleStreamEncoder } from './simple-stream-encoder.js';
 
 export type SimpleCall<T> = ModelCall & { body: T };
 
-export async function prepareCall<T extends { model: string; stream?: boolean | null }>(
+/** Reads and validates the body, then runs the call's attempts (see runModelCall); `serve` answers through one. */
+export async function runCall<T extends { model: string; stream?: boolean | null }>(
   deps: ModelCallDeps,
   exchange: Exchange,
   schema: z.ZodType<T>,
   capability: Capability,
   endpoint: 'chat' | 'embeddings',
-): Promise<SimpleCall<T>> {
+  serve: (call: SimpleCall<T>) => Promise<void>,
+): Promise<void> {
   const raw = await readBody(exchange.request, deps.bodyLimit);
   const { value } = parseJsonObject(raw, exchange.request.headers['content-type']);
   const body = validate(schema, value);
   const model = catalogueModelName(deps.directory.catalogue, body.model);
-  const call = await startModelCall(deps, exchange, { model, capability, endpoint, stream: body.stream === true, body });
-  return { ...call, body };
+  await runModelCall(deps, exchange, { model, capability, endpoint, stream: body.stream === true, body }, (call) => serve({ ...call, body }));
 }
 
 /** Response ids carry the request id (without dashes), so an answer can be found in the request log. */
@@ -62,10 +64,11 @@ export async function relayParts(
   encoder: SimpleStreamEncoder,
 ): Promise<void> {
   const { response } = exchange;
+  const primed = await primeStream(parts, meter);
   startEventStream(response, { 'x-cache': 'SKIP' }, usageTrailerNames);
   let tail = '';
   try {
-    for await (const part of parts) {
+    for await (const part of primed) {
       if (part.type === 'text-delta' || part.type === 'tool-call-start' || part.type === 'reasoning-delta') meter.markFirstToken();
       if (!(await writeEvent(response, encoder.encode(part)))) break;
     }

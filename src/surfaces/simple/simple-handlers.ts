@@ -5,41 +5,44 @@ import { GatewayError } from '../../core/errors.js';
 import { embedUsage } from '../../core/usage-estimate.js';
 import type { Exchange } from '../../http/server.js';
 import { upstream, type ModelCallDeps } from '../../pipeline/model-call.js';
-import { firstChoice, prepareCall, relayParts, responseId, sendResult, type SimpleCall } from './simple-call.js';
+import { firstChoice, relayParts, runCall, responseId, sendResult, type SimpleCall } from './simple-call.js';
 import { decodeChatRequest, decodeEmbeddingsRequest, decodeGenerateRequest } from './simple-decode.js';
 import { encodeChatResult, encodeEmbeddings, encodeGenerateResult } from './simple-encode.js';
 import { chatRequestSchema, embeddingsRequestSchema, generateRequestSchema } from './simple-request-schemas.js';
 import { SimpleStreamEncoder } from './simple-stream-encoder.js';
 
 export async function handleChat(deps: ModelCallDeps, exchange: Exchange): Promise<void> {
-  const call = await prepareCall(deps, exchange, chatRequestSchema, 'chat', 'chat');
-  const request = decodeChatRequest(call.body, call.route.entry.upstreamId);
-  await serve(exchange, call, request, (result, choice) =>
-    encodeChatResult(result, choice, responseId('chat', exchange), call.body.model),
-  );
+  await runCall(deps, exchange, chatRequestSchema, 'chat', 'chat', (call) => {
+    const request = decodeChatRequest(call.body, call.route.entry.upstreamId);
+    return serve(exchange, call, request, (result, choice) =>
+      encodeChatResult(result, choice, responseId('chat', exchange), call.body.model),
+    );
+  });
 }
 
 export async function handleGenerate(deps: ModelCallDeps, exchange: Exchange): Promise<void> {
-  const call = await prepareCall(deps, exchange, generateRequestSchema, 'chat', 'chat');
-  const request = decodeGenerateRequest(call.body, call.route.entry.upstreamId);
-  await serve(exchange, call, request, (result, choice) =>
-    encodeGenerateResult(result, choice, responseId('gen', exchange), call.body.model),
-  );
+  await runCall(deps, exchange, generateRequestSchema, 'chat', 'chat', (call) => {
+    const request = decodeGenerateRequest(call.body, call.route.entry.upstreamId);
+    return serve(exchange, call, request, (result, choice) =>
+      encodeGenerateResult(result, choice, responseId('gen', exchange), call.body.model),
+    );
+  });
 }
 
 export async function handleEmbeddings(deps: ModelCallDeps, exchange: Exchange): Promise<void> {
-  const call = await prepareCall(deps, exchange, embeddingsRequestSchema, 'embeddings', 'embeddings');
-  const { adapter } = call.route;
-  if (!adapter.embed) {
-    throw new GatewayError('invalid_request', `The provider '${adapter.id}' offers no embeddings.`, {
-      param: 'model',
-      publicCode: 'model_not_supported',
-    });
-  }
-  const request = decodeEmbeddingsRequest(call.body, call.route.entry.upstreamId);
-  const result = await upstream(call, adapter.embed(request, call.context));
-  const usage = embedUsage(result);
-  sendResult(exchange, call.meter, usage, encodeEmbeddings(result, call.body.model, typeof call.body.input === 'string'));
+  await runCall(deps, exchange, embeddingsRequestSchema, 'embeddings', 'embeddings', async (call) => {
+    const { adapter } = call.route;
+    if (!adapter.embed) {
+      throw new GatewayError('invalid_request', `The provider '${adapter.id}' offers no embeddings.`, {
+        param: 'model',
+        publicCode: 'model_not_supported',
+      });
+    }
+    const request = decodeEmbeddingsRequest(call.body, call.route.entry.upstreamId);
+    const result = await upstream(call, adapter.embed(request, call.context));
+    const usage = embedUsage(result);
+    sendResult(exchange, call.meter, usage, encodeEmbeddings(result, call.body.model, typeof call.body.input === 'string'));
+  });
 }
 
 type Encode = (result: ChatResult, choice: ChatChoice) => unknown;
