@@ -223,6 +223,9 @@ function hedgeDelay(deps: ModelCallDeps, hedge: NonNullable<RoutingPolicy['hedge
 class CommitGate {
   /** Attempts started so far (X-Switchyard-Attempts). */
   attempts = 0;
+  /** Which attempt the visibility headers describe now, and the attempt count they show. */
+  describedBy = 0;
+  describedAttempts = 0;
   private winner: number | undefined;
   private readonly running = new Map<number, AbortController>();
 
@@ -280,7 +283,9 @@ async function runAttempt(deps: ModelCallDeps, exchange: Exchange, request: Mode
   // What served the answer: set for every attempt (an error response names the last one tried) and again at
   // the commit point, so that with hedging the headers name the attempt that won.
   const describeAttempt = () => {
-    if (response.headersSent) return;
+    if (response.headersSent || (plan.gate.describedBy === attempt && plan.gate.describedAttempts === plan.gate.attempts)) return;
+    plan.gate.describedBy = attempt;
+    plan.gate.describedAttempts = plan.gate.attempts;
     response.setHeader('x-provider', route.entry.provider);
     response.setHeader('x-switchyard-model', `${route.entry.provider}/${route.entry.upstreamId}`);
     response.setHeader('x-switchyard-deployment', deployment.id);
@@ -317,27 +322,28 @@ async function runAttempt(deps: ModelCallDeps, exchange: Exchange, request: Mode
   else exchange.signal.addEventListener('abort', onClientGone, { once: true });
   const now = performance.now();
   const firstTokenBy = Math.min(now + policy.timeouts.firstTokenMs, plan.deadline);
-  const firstTokenTimer = setTimeout(() => {
-    if (response.headersSent) return;
-    const total = firstTokenBy >= plan.deadline;
-    controller.abort(
-      new GatewayError(
-        'upstream_timeout',
+  // One timer: the first-token deadline, then (once committed) the request's total deadline.
+  const abortAt = (reason: GatewayError) => controller.abort(reason);
+  const totalTimeout = () =>
+    new GatewayError('upstream_timeout', `The request's time limit (${policy.timeouts.totalMs} ms) passed.`, {
+      provider: route.entry.provider,
+      publicCode: 'request_timeout',
+    });
+  let timer = setTimeout(() => {
+    if (!response.headersSent) {
+      const total = firstTokenBy >= plan.deadline;
+      abortAt(
         total
-          ? `The request's time limit (${policy.timeouts.totalMs} ms) passed before '${deployment.id}' answered.`
-          : `'${deployment.id}' sent no first token within ${policy.timeouts.firstTokenMs} ms.`,
-        { provider: route.entry.provider, publicCode: total ? 'request_timeout' : 'first_token_timeout' },
-      ),
-    );
+          ? totalTimeout()
+          : new GatewayError('upstream_timeout', `'${deployment.id}' sent no first token within ${policy.timeouts.firstTokenMs} ms.`, {
+              provider: route.entry.provider,
+              publicCode: 'first_token_timeout',
+            }),
+      );
+      return;
+    }
+    timer = setTimeout(() => abortAt(totalTimeout()), Math.max(0, plan.deadline - performance.now()));
   }, Math.max(0, firstTokenBy - now));
-  const totalTimer = setTimeout(() => {
-    controller.abort(
-      new GatewayError('upstream_timeout', `The request's time limit (${policy.timeouts.totalMs} ms) passed.`, {
-        provider: route.entry.provider,
-        publicCode: 'request_timeout',
-      }),
-    );
-  }, Math.max(0, plan.deadline - now));
   const context: CallContext = {
     requestId: exchange.requestId,
     signal: controller.signal,
@@ -357,8 +363,7 @@ async function runAttempt(deps: ModelCallDeps, exchange: Exchange, request: Mode
     if (!meter.finished && (error.provider !== undefined || controller.signal.aborted)) meter.failed(error);
     throw error;
   } finally {
-    clearTimeout(firstTokenTimer);
-    clearTimeout(totalTimer);
+    clearTimeout(timer);
     exchange.signal.removeEventListener('abort', onClientGone);
     plan.gate.leave(attempt);
     deps.stats.ended(deployment.id);
