@@ -217,7 +217,7 @@ export function createCallLimits(options: CallLimitsOptions): CallLimits {
 
   function release(charges: Charge[]): void {
     const adjustments = charges.filter((charge) => charge.amount !== 0).map((charge) => ({ counter: charge.counter, delta: -charge.amount, resetAt: charge.resetAt }));
-    if (adjustments.length > 0) void limiter.adjust(adjustments).catch(fail('releasing counters'));
+    if (adjustments.length > 0) void limiter.adjust(adjustments, now()).catch(fail('releasing counters'));
   }
 
   async function consume(principal: Principal & { organizationId: string }, policy: OrganizationPolicy, slots: readonly Slot[], request: CallRequest): Promise<Admission> {
@@ -283,7 +283,7 @@ export function createCallLimits(options: CallLimitsOptions): CallLimits {
           if (delta !== 0) adjustments.push({ counter: charge.counter, delta, resetAt });
         }
         // One step for every counter of the call: one round trip on Redis.
-        if (adjustments.length > 0) void limiter.adjust(adjustments).catch(fail('settling counters'));
+        if (adjustments.length > 0) void limiter.adjust(adjustments, now()).catch(fail('settling counters'));
         if (reserved) {
           void options.balances!
             .settle({ organizationId: principal.organizationId, requestId: call.requestId, costMicroUsd, now: now(), id: newId('btx') })
