@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { SimulatorOptions } from './simulator.js';
 
 export const USAGE =
-  'usage: simulator [--port N] [--host H] [--latency-ms N] [--first-token-ms N] [--chunk-delay-ms N] [--chunks N] [--reply TEXT] [--keys k1,k2]';
+  'usage: simulator [--port N] [--host H] [--latency-ms N] [--first-token-ms N] [--chunk-delay-ms N] [--chunks N] [--tail-ratio R --tail-ms N] [--seed N] [--reply TEXT] [--keys k1,k2]';
 
 function count(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -25,8 +25,13 @@ export function parseCliOptions(argv: string[]): SimulatorOptions {
       chunks: { type: 'string' },
       reply: { type: 'string' },
       keys: { type: 'string' },
+      'tail-ratio': { type: 'string' },
+      'tail-ms': { type: 'string' },
+      seed: { type: 'string' },
     },
   });
+  const tailRatio = values['tail-ratio'] === undefined ? undefined : Number(values['tail-ratio']);
+  if (tailRatio !== undefined && !(tailRatio >= 0 && tailRatio <= 1)) throw new Error(`--tail-ratio must be between 0 and 1, got '${values['tail-ratio']}'`);
   return {
     host: values.host,
     port: count('port', values.port),
@@ -36,5 +41,8 @@ export function parseCliOptions(argv: string[]): SimulatorOptions {
     chunks: count('chunks', values.chunks),
     reply: values.reply,
     keys: values.keys?.split(',').filter((key) => key !== ''),
+    ...(tailRatio === undefined ? {} : { tailRatio }),
+    ...(values['tail-ms'] === undefined ? {} : { tailMs: count('tail-ms', values['tail-ms']) }),
+    ...(values.seed === undefined ? {} : { seed: count('seed', values.seed) }),
   };
 }

@@ -73,7 +73,11 @@ async function respond(
   }
   const result = match.handler(simRequest, state.context, match.model);
   const faults = pickFaults(state.faults, result, dialect.family);
-  const delay = state.timing.latencyMs + (faults.latency?.kind === 'latency' ? faults.latency.delayMs : 0);
+  // The long tail: drawn per request; it delays the first token (a JSON answer is its first token).
+  const tail = state.timing.tailMs > 0 && state.random() < state.timing.tailRatio ? state.timing.tailMs : 0;
+  if (tail > 0) state.stats.tailDelayed += 1;
+  const streamed = result.reply.kind === 'stream';
+  const delay = state.timing.latencyMs + (faults.latency?.kind === 'latency' ? faults.latency.delayMs : 0) + (streamed ? 0 : tail);
   if (delay > 0) await state.timers.sleep(delay);
   if (response.destroyed) return;
   const outcome = faults.outcome;
@@ -89,7 +93,7 @@ async function respond(
   }
   addRequestId(reply, dialect.family, simRequest.id);
   const firstToken = faults['first-token']?.kind === 'slow-first-token' ? faults['first-token'].delayMs : 0;
-  const timing = { firstTokenMs: state.timing.firstTokenMs + firstToken, chunkDelayMs: state.timing.chunkDelayMs };
+  const timing = { firstTokenMs: state.timing.firstTokenMs + firstToken + tail, chunkDelayMs: state.timing.chunkDelayMs };
   const streamFault = outcome !== undefined && 'afterChunks' in outcome ? outcome : undefined;
   await writeStream(response, reply, timing, streamFault, state.timers);
 }

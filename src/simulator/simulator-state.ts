@@ -9,10 +9,14 @@ export type SimulatorStats = {
   byRoute: Record<string, number>;
   /** Responses whose connection closed before they were finished: the client (the gateway) went away. */
   abandoned: number;
+  /** Requests that drew the long-tail delay (`tailRatio`, `tailMs`). */
+  tailDelayed: number;
 };
 
 export type SimulatorState = {
-  timing: { latencyMs: number; firstTokenMs: number; chunkDelayMs: number };
+  timing: { latencyMs: number; firstTokenMs: number; chunkDelayMs: number; tailRatio: number; tailMs: number };
+  /** Draws in [0, 1): seeded when the simulator was given a seed, so a run's tail is repeatable. */
+  random(): number;
   faults: FaultQueue;
   log: RequestLog;
   stats: SimulatorStats;

@@ -25,6 +25,11 @@ export type SimulatorOptions = {
   firstTokenMs?: number;
   /** Delay between stream chunks, in ms. */
   chunkDelayMs?: number;
+  /** A long tail: this share of requests (0..1) waits `tailMs` more before its first token (JSON: before the answer). */
+  tailRatio?: number;
+  tailMs?: number;
+  /** Seeds the tail's draws (mulberry32); absent: Math.random. */
+  seed?: number;
   /** How many text chunks a streamed answer is split into; default one per word. */
   chunks?: number;
   /** Fixed answer text, instead of the default sentence derived from the prompt. */
@@ -65,7 +70,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     close: () => (closing ??= close(server, state.timers)),
     inject: (fault) => state.faults.add(fault),
     reset: () => state.reset(),
-    stats: () => ({ requests: state.stats.requests, byRoute: { ...state.stats.byRoute }, abandoned: state.stats.abandoned }),
+    stats: () => ({ ...state.stats, byRoute: { ...state.stats.byRoute } }),
     lastRequest: () => state.log.last(),
     requests: () => state.log.all(),
   };
@@ -81,10 +86,13 @@ function createState(options: SimulatorOptions): SimulatorState {
       latencyMs: options.latencyMs ?? 0,
       firstTokenMs: options.firstTokenMs ?? 0,
       chunkDelayMs: options.chunkDelayMs ?? 0,
+      tailRatio: options.tailRatio ?? 0,
+      tailMs: options.tailMs ?? 0,
     },
+    random: options.seed === undefined ? Math.random : mulberry32(options.seed),
     faults: new FaultQueue(),
     log: new RequestLog(options.maxRecordedRequests ?? DEFAULT_RECORDED_REQUESTS),
-    stats: { requests: 0, byRoute: {}, abandoned: 0 },
+    stats: { requests: 0, byRoute: {}, abandoned: 0, tailDelayed: 0 },
     timers: new Timers(),
     context: { reply: options.reply, splitter: new TextSplitter(options.chunks) },
     isAccepted: (key) => isAcceptedKey(key, accepted),
@@ -98,6 +106,7 @@ function createState(options: SimulatorOptions): SimulatorState {
       state.stats.requests = 0;
       state.stats.byRoute = {};
       state.stats.abandoned = 0;
+      state.stats.tailDelayed = 0;
     },
   };
   return state;
@@ -125,4 +134,16 @@ function close(server: Server, timers: Timers): Promise<void> {
     server.close((error) => (error === undefined ? resolve() : reject(error)));
     server.closeAllConnections();
   });
+}
+
+/** A small seeded generator (mulberry32): the same seed draws the same sequence. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

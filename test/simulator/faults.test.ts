@@ -278,11 +278,11 @@ describe('simulator admin endpoints', () => {
     assert.equal((await jsonRequest(sim, 'anthropic')).status, 200);
     assert.equal((await jsonRequest(sim, 'gemini')).status, 200);
     const stats = (await (await fetch(`${sim.url}/_sim/stats`)).json()) as { requests: number; byRoute: Record<string, number> };
-    assert.deepEqual(stats, { requests: 3, byRoute: { 'anthropic.messages': 2, 'gemini.generateContent': 1 }, abandoned: 0 });
+    assert.deepEqual(stats, { requests: 3, byRoute: { 'anthropic.messages': 2, 'gemini.generateContent': 1 }, abandoned: 0, tailDelayed: 0 });
     const recorded = (await (await fetch(`${sim.url}/_sim/requests`)).json()) as { requests: { route: string }[] };
     assert.equal(recorded.requests.length, 3);
     await post(`${sim.url}/_sim/reset`, '', {});
-    assert.deepEqual(sim.stats(), { requests: 0, byRoute: {}, abandoned: 0 });
+    assert.deepEqual(sim.stats(), { requests: 0, byRoute: {}, abandoned: 0, tailDelayed: 0 });
   });
 
   it('rejects invalid faults with 400', async () => {

@@ -325,9 +325,9 @@ describe('simulator: OpenAI chat completions', () => {
       assert.equal(first.path, '/v1/chat/completions');
       assert.equal(first.headers.authorization, 'Bearer test-key');
       assert.deepEqual(first.body, { model: 'gpt-4o', messages: [{ role: 'user', content: 'record me' }] });
-      assert.deepEqual(counted.stats(), { requests: 2, byRoute: { 'openai.chat.completions': 1, 'openai.models': 1 }, abandoned: 0 });
+      assert.deepEqual(counted.stats(), { requests: 2, byRoute: { 'openai.chat.completions': 1, 'openai.models': 1 }, abandoned: 0, tailDelayed: 0 });
       counted.reset();
-      assert.deepEqual(counted.stats(), { requests: 0, byRoute: {}, abandoned: 0 });
+      assert.deepEqual(counted.stats(), { requests: 0, byRoute: {}, abandoned: 0, tailDelayed: 0 });
       assert.equal(counted.lastRequest(), undefined);
     } finally {
       await counted.close();
