@@ -24,7 +24,8 @@ import { createProviders, providerIds, type ProviderSet } from './providers/regi
 import type { Limiter } from './state/limiter.js';
 import { createMemoryLimiter } from './state/memory/memory-limiter.js';
 import type { Store } from './store/types.js';
-import { healthRoute } from './surfaces/health.js';
+import { deploymentHealthRoute, healthRoute } from './surfaces/health.js';
+import { createCircuitBreakers, createMemoryBreakerStore, type BreakerStore } from './state/circuit-breakers.js';
 import { anthropicRoutes, renderAnthropicError } from './surfaces/anthropic/anthropic-routes.js';
 import { geminiRoutes, renderGeminiError } from './surfaces/gemini/gemini-routes.js';
 import { openAIRoutes, renderOpenAIError } from './surfaces/openai/openai-routes.js';
@@ -40,6 +41,8 @@ export type AppPorts = {
   masterKey: Buffer;
   /** Limit counters; absent: in this process's memory. */
   limiter?: Limiter;
+  /** Where circuit breakers are shared (Redis); absent: this process's memory. */
+  breakerStore?: BreakerStore;
 };
 
 export type App = {
@@ -65,6 +68,14 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
   );
   const stats = new DeploymentStats();
   const router = createRouter({ config: config.routing, directory, providers, stats });
+  const breakerConfig = config.routing.breaker;
+  const breakers = breakerConfig.enabled
+    ? createCircuitBreakers(ports.breakerStore ?? createMemoryBreakerStore(), {
+        ...breakerConfig,
+        syncIntervalMs: ports.breakerStore === undefined ? 0 : 1000,
+        logger: ports.logger,
+      })
+    : undefined;
   const meter = { requestLog: ports.store.requestLog, logger: ports.logger, logRequests: config.logging.requests };
   const limiter = ports.limiter ?? createMemoryLimiter();
   const identity = createIdentity(config, ports, limiter);
@@ -91,6 +102,7 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
     directory,
     router,
     stats,
+    ...(breakers === undefined ? {} : { breakers }),
     maxRequestFallbacks: config.routing.maxRequestFallbacks,
     vault,
     meter,
@@ -101,6 +113,7 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
   };
   const routes: Route[] = [
     healthRoute(config.server.environment),
+    deploymentHealthRoute({ router, stats, breakers }),
     ...openAIRoutes(modelDeps),
     ...anthropicRoutes(modelDeps),
     ...geminiRoutes(modelDeps),
@@ -144,6 +157,7 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
     },
     async close() {
       if (pruneBodies !== undefined) clearInterval(pruneBodies);
+      await breakers?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

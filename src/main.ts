@@ -38,7 +38,14 @@ async function main(): Promise<void> {
   const bootstrap = await bootstrapOperator(store.access, config.auth.admin);
   const redis = await maybeConnectRedis(config);
   const limiter = redis === undefined ? undefined : (await import('./state/redis/redis-limiter.js')).createRedisLimiter(redis, { prefix: config.limits.redisPrefix });
-  const app = createApp(config, { store, logger, masterKey: masterKey.key, ...(limiter === undefined ? {} : { limiter }) });
+  const breakerStore = redis === undefined ? undefined : (await import('./state/redis/redis-breaker-store.js')).createRedisBreakerStore(redis, { prefix: config.routing.breaker.redisPrefix });
+  const app = createApp(config, {
+    store,
+    logger,
+    masterKey: masterKey.key,
+    ...(limiter === undefined ? {} : { limiter }),
+    ...(breakerStore === undefined ? {} : { breakerStore }),
+  });
   const { url } = await app.listen();
   printBanner(config, url, store.dialect, simulator !== undefined, [...app.providers.adapters.keys()], bootstrap);
 

@@ -217,6 +217,19 @@ export const configSchema = z.strictObject({
       maxRequestFallbacks: z.number().int().min(0).max(20).default(5),
       /** Public model names served by several deployments. */
       groups: z.record(z.string().min(1), groupConfigSchema).default({}),
+      /** A deployment that keeps failing is skipped for a cool-down, then probed with one request. */
+      breaker: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          failureThreshold: z.number().int().min(1).default(5),
+          windowMs: z.number().int().positive().default(60_000),
+          cooldownMs: z.number().int().positive().default(30_000),
+          maxCooldownMs: z.number().int().positive().default(300_000),
+          probeTimeoutMs: z.number().int().positive().default(30_000),
+          /** With Redis: the key prefix of the shared breaker state. */
+          redisPrefix: z.string().min(1).max(100).default('switchyard:breaker:'),
+        })
+        .prefault({}),
     })
     .prefault({}),
   simulator: z

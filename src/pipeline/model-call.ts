@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Capability } from '../core/catalogue.js';
 import type { Usage } from '../core/chat.js';
+import type { CircuitBreakers } from '../state/circuit-breakers.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import type { Exchange } from '../http/server.js';
 import type { CredentialVault, OrganizationCredentials } from '../identity/credential-vault.js';
@@ -39,6 +40,8 @@ export type ModelCallDeps = {
   limits?: CallLimits;
   /** The optional body log (logging.bodies); absent: off. */
   bodies?: BodyCapture;
+  /** Breakers of upstream deployments; absent: every deployment is always tried. */
+  breakers?: CircuitBreakers;
   /** Most fallback models one request may name. */
   maxRequestFallbacks?: number;
   random?: () => number;
@@ -102,7 +105,7 @@ export async function runModelCall(deps: ModelCallDeps, exchange: Exchange, requ
   const deadline = exchange.startedAt + policy.timeouts.totalMs;
   const random = deps.random ?? Math.random;
   const gate = new CommitGate();
-  const state: RunState = { attempt: 0, lastError: undefined, waitHint: 0 };
+  const state: RunState = { attempt: 0, lastError: undefined, waitHint: 0, tried: new Set() };
   try {
     for (let round = 0; round <= policy.retries.retries; round++) {
       if (round > 0) {
@@ -114,8 +117,9 @@ export async function runModelCall(deps: ModelCallDeps, exchange: Exchange, requ
         await sleep(delay, undefined, { signal: exchange.signal }).catch(() => undefined);
         if (exchange.signal.aborted) break;
       }
+      const { usable, probes } = await closedCandidates(deps.breakers, plan.candidates);
       const served = await runRound(deps, exchange, request, serve, {
-        candidates: plan.candidates,
+        candidates: usable,
         finalRound: round === policy.retries.retries,
         stored,
         policy,
@@ -124,6 +128,8 @@ export async function runModelCall(deps: ModelCallDeps, exchange: Exchange, requ
         gate,
         state,
       });
+      // Probes elected for deployments this round never reached go back, for another request to use.
+      for (const probe of probes) if (!state.tried.has(probe)) deps.breakers!.cancelProbe(probe);
       if (served || state.attempt >= policy.retries.maxAttempts || performance.now() >= deadline) break;
     }
     if (gate.committed) return;
@@ -134,7 +140,26 @@ export async function runModelCall(deps: ModelCallDeps, exchange: Exchange, requ
   }
 }
 
-type RunState = { attempt: number; lastError: GatewayError | undefined; waitHint: number };
+type RunState = { attempt: number; lastError: GatewayError | undefined; waitHint: number; tried: Set<string> };
+
+/**
+ * The candidates whose breakers let them be tried (closed, or half-open with this request as the probe). When
+ * every one is open, all of them are tried anyway: a breaker steers traffic, it never refuses a request alone.
+ */
+async function closedCandidates(breakers: CircuitBreakers | undefined, candidates: readonly Candidate[]): Promise<{ usable: readonly Candidate[]; probes: string[] }> {
+  if (breakers === undefined) return { usable: candidates, probes: [] };
+  let usable: Candidate[] | undefined;
+  const probes: string[] = [];
+  for (const [index, candidate] of candidates.entries()) {
+    const pending = breakers.check(candidate.deployment.id);
+    const verdict = pending instanceof Promise ? await pending : pending;
+    if (verdict === 'probe') probes.push(candidate.deployment.id);
+    if (verdict === 'open') usable ??= candidates.slice(0, index);
+    else usable?.push(candidate);
+  }
+  if (usable === undefined) return { usable: candidates, probes };
+  return { usable: usable.length === 0 ? candidates : usable, probes };
+}
 
 type RoundPlan = {
   candidates: readonly Candidate[];
@@ -174,6 +199,7 @@ function runRound(deps: ModelCallDeps, exchange: Exchange, request: ModelCallReq
       const index = next++;
       const candidate = candidates[index]!;
       state.attempt += 1;
+      state.tried.add(candidate.deployment.id);
       const attempt = state.attempt;
       const last = attempt === policy.retries.maxAttempts || (round.finalRound && index === candidates.length - 1);
       running += 1;
@@ -356,8 +382,11 @@ async function runAttempt(deps: ModelCallDeps, exchange: Exchange, request: Mode
     await serve({ route, meter, context, credential: source, deployment, last: plan.last, stream: request.stream });
     const ttft = meter.firstTokenMs;
     if (ttft !== undefined) deps.stats.firstToken(deployment.id, ttft);
+    deps.breakers?.record(deployment.id, true);
   } catch (caught) {
     const error = toGatewayError(blameBroughtKey(caught, source));
+    // The provider's failures count against its breaker; the client's mistakes and cancelled hedges do not.
+    if (fallsThrough(error) && error.code !== 'upstream_auth') deps.breakers?.record(deployment.id, false);
     // Every attempt that reached the provider leaves its row, however it failed (a request the surface refused
     // before calling the provider leaves none).
     if (!meter.finished && (error.provider !== undefined || controller.signal.aborted)) meter.failed(error);

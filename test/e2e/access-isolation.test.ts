@@ -181,8 +181,8 @@ const listings: Record<string, (org: Org) => string[]> = {
   'GET /api/balance/transactions': () => [],
 };
 
-/** Not owned by any organization: the model catalogue is the same for everyone. */
-const sharedRoutes = new Set(['GET /v1/models', 'GET /v1/models/*', 'GET /ai/models', 'GET /v1beta/models', 'GET /v1beta/models/*']);
+/** Not owned by any organization: the model catalogue and the gateway's deployments are the same for everyone. */
+const sharedRoutes = new Set(['GET /v1/models', 'GET /v1/models/*', 'GET /ai/models', 'GET /v1beta/models', 'GET /v1beta/models/*', 'GET /health/deployments']);
 
 const paramsOf = (path: string) => path.split('/').filter((segment) => segment.startsWith(':')).map((segment) => segment.slice(1));
 const hasParameter = (endpoint: Endpoint) => endpoint.path.includes('/:') || endpoint.path.includes('*');

@@ -52,6 +52,8 @@ export function envelopeOf(method: string, path: string): Envelope {
   if (bare.startsWith('/v1/models/') && method !== 'GET') return 'google';
   if (bare.startsWith('/v1/')) return 'openai';
   if (bare.startsWith('/ai/')) return 'simple';
+  // /health/deployments renders its refusals like /health, in OpenAI's envelope.
+  if (bare === '/health' || bare.startsWith('/health/')) return 'openai';
   if (bare.startsWith('/api/') || bare.startsWith('/v2/')) return 'platform';
   const prefix = nativePrefixOf(bare);
   if (prefix !== undefined) return nativeEnvelopes[prefix] ?? 'openai';

@@ -27,6 +27,8 @@ before(async () => {
   gateway = await startTestGateway({
     config: (simulator) => ({
       routing: {
+        // Breakers have their own test (circuit-breakers.test.ts): here every attempt must reach its deployment.
+        breaker: { enabled: false },
         groups: {
           // cost-first: the cheaper deployment (gpt-4o-mini) is always tried first, so the order is known.
           pool: {
