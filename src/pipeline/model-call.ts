@@ -24,6 +24,7 @@ import { blameBroughtKey, type CredentialSource } from './call-credential.js';
 import { captureBodies, type BodyCapture } from './body-capture.js';
 import { CallMeter, type CallSettlement, type MeterPorts } from './call-meter.js';
 import type { ModelDirectory, Route } from './model-directory.js';
+import { hedgeLost } from './stream-prime.js';
 import type { DeploymentStats } from './routing/deployment-stats.js';
 import type { Candidate, Deployment, Router, RoutingPolicy } from './routing/router.js';
 
@@ -285,10 +286,6 @@ class CommitGate {
   }
 }
 
-export function hedgeLost(winner?: number): GatewayError {
-  const which = winner === undefined ? 'another attempt' : `attempt ${winner}`;
-  return new GatewayError('client_closed', `Cancelled: ${which} answered first.`, { status: 499, publicCode: 'hedge_lost' });
-}
 
 type AttemptPlan = {
   candidate: Candidate;

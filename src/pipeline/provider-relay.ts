@@ -10,6 +10,7 @@ import { networkError, parseRetryAfter, upstreamStatusError } from '../providers
 import type { ProviderConnection } from '../providers/registry.js';
 import type { CallMeter } from './call-meter.js';
 import { failStream, finishStream } from './stream-end.js';
+import { hedgeLost } from './stream-prime.js';
 import { usageHeaders, usageTrailerNames } from './usage-headers.js';
 import { usageTap, type UsageTap } from './usage-tap.js';
 
@@ -224,7 +225,7 @@ export async function relayToProvider(exchange: Exchange, relay: ProviderRelay):
   if (meter) {
     usage = tap?.end();
     if (!meter.commit()) {
-      const error = new GatewayError('client_closed', 'Cancelled: another attempt answered first.', { status: 499, publicCode: 'hedge_lost' });
+      const error = hedgeLost();
       meter.failed(error, usage);
       throw error;
     }
@@ -250,7 +251,7 @@ async function firstChunk(upstream: Dispatcher.ResponseData, provider: string, m
   }
   if (!meter.commit()) {
     upstream.body.destroy();
-    const error = new GatewayError('client_closed', 'Cancelled: another attempt answered first.', { status: 499, publicCode: 'hedge_lost' });
+    const error = hedgeLost();
     meter.failed(error);
     throw error;
   }

@@ -19,7 +19,7 @@ export async function primeStream<T>(source: AsyncIterable<T>, meter: CallMeter)
   // Another attempt (a hedge) may have answered first: then this one stops here, having written nothing.
   if (!meter.commit()) {
     void iterator.return?.();
-    const error = new GatewayError('client_closed', 'Cancelled: another attempt answered first.', { status: 499, publicCode: 'hedge_lost' });
+    const error = hedgeLost();
     meter.failed(error);
     throw error;
   }
@@ -35,4 +35,10 @@ export async function primeStream<T>(source: AsyncIterable<T>, meter: CallMeter)
     },
   };
   return { [Symbol.asyncIterator]: () => primed };
+}
+
+/** The error an attempt ends with when another attempt of its request (a hedge) answered first: status 499. */
+export function hedgeLost(winner?: number): GatewayError {
+  const which = winner === undefined ? 'another attempt' : `attempt ${winner}`;
+  return new GatewayError('client_closed', `Cancelled: ${which} answered first.`, { status: 499, publicCode: 'hedge_lost' });
 }
