@@ -354,3 +354,32 @@ describe('hedged requests', () => {
     assert.equal(gateway.simulator.requests().length, 1);
   });
 });
+
+describe('what the client sees of the routing', () => {
+  test('GET /v1/models lists each group with its deployments; GET /v1/models/{group} shows one', async () => {
+    const list = await openai.models.list();
+    const pool = list.data.find((model) => model.id === 'pool') as unknown as { routing: { strategy: string; deployments: Array<{ id: string }> }; capabilities: string[] };
+    assert.ok(pool, 'the group is listed');
+    assert.equal(pool.routing.strategy, 'cost-first');
+    assert.deepEqual(pool.routing.deployments.map((deployment) => deployment.id), ['cheap', 'dear']);
+    assert.ok(pool.capabilities.includes('chat'));
+    const one = (await openai.models.retrieve('pool')) as unknown as { id: string; owned_by: string };
+    assert.deepEqual([one.id, one.owned_by], ['pool', 'switchyard']);
+  });
+
+  test('a malformed chunk after the first byte ends the stream with the error event, one attempt only', async () => {
+    gateway.simulator.reset();
+    fault({ kind: 'malformed-chunk', afterChunks: 2, family: 'anthropic' });
+    const response = await fetch(`${gateway.v1}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gateway.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'anthropic/claude-haiku-4-5', fallbacks: ['openai/gpt-4o-mini'], messages: question, stream: true }),
+    });
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.ok(!text.includes('[DONE]'), text);
+    assert.match(text, /"error"/);
+    const rows = await attempts(response.headers.get('x-request-id'));
+    assert.deepEqual(rows.map((row) => [row.provider, row.status >= 500]), [['anthropic', true]]);
+  });
+});

@@ -50,8 +50,8 @@ export type PlanRequest = {
 
 export type Router = {
   plan(request: PlanRequest): RoutePlan;
-  /** The configured group names (public model names served by several deployments). */
-  groups(): readonly string[];
+  /** The configured groups (public model names served by several deployments), in configuration order. */
+  groups(): ReadonlyArray<{ name: string; strategy: RoutingStrategy; deployments: readonly Deployment[] }>;
   deployments(): readonly Deployment[];
 };
 
@@ -166,7 +166,7 @@ export function createRouter(options: {
   }
 
   return {
-    groups: () => [...groups.keys()],
+    groups: () => [...groups.values()].map((group) => ({ name: group.name, strategy: group.policy.strategy, deployments: group.deployments })),
     deployments: () => [...groups.values()].flatMap((group) => group.deployments),
     plan(request) {
       const primary = expand(request.model, request.capability, request.canReach);

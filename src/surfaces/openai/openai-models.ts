@@ -4,19 +4,47 @@ import type { ModelEntry, Pricing } from '../../core/catalogue.js';
 import { GatewayError } from '../../core/errors.js';
 import { sendJson, type Exchange } from '../../http/server.js';
 import type { ModelDirectory } from '../../pipeline/model-directory.js';
+import type { Router } from '../../pipeline/routing/router.js';
 
-export function handleListModels(directory: ModelDirectory, exchange: Exchange): void {
-  const data = directory.catalogue.list().map((entry) => describeModel(directory, entry));
+export function handleListModels(directory: ModelDirectory, exchange: Exchange, router?: Pick<Router, 'groups'>): void {
+  const groups = router?.groups() ?? [];
+  const data = [...groups.map(describeGroup), ...directory.catalogue.list().map((entry) => describeModel(directory, entry))];
   sendJson(exchange.response, 200, { object: 'list', data });
 }
 
-export function handleGetModel(directory: ModelDirectory, exchange: Exchange): void {
+/**
+ * A model group (routing.groups) as a model: served by its deployments in the order its strategy picks, so
+ * its capabilities are those every deployment has, and its prices are its first deployment's.
+ */
+function describeGroup(group: ReturnType<Router['groups']>[number]) {
+  const [first] = group.deployments;
+  const capabilities = first!.entry.capabilities.filter((capability) => group.deployments.every((deployment) => deployment.entry.capabilities.includes(capability)));
+  return {
+    id: group.name,
+    object: 'model',
+    created: 0,
+    owned_by: 'switchyard',
+    provider: 'switchyard',
+    routing: { strategy: group.strategy, deployments: group.deployments.map((deployment) => ({ id: deployment.id, provider: deployment.provider, upstream_id: deployment.entry.upstreamId, weight: deployment.weight })) },
+    capabilities,
+    context_length: Math.min(...group.deployments.map((deployment) => deployment.entry.contextLength)),
+    aliases: [],
+    pricing: describePricing(first!.entry.pricing),
+  };
+}
+
+export function handleGetModel(directory: ModelDirectory, exchange: Exchange, router?: Pick<Router, 'groups'>): void {
   const raw = exchange.params['*'] ?? exchange.params.id ?? '';
   let name: string;
   try {
     name = decodeURIComponent(raw);
   } catch {
     throw new GatewayError('invalid_request', `The model id '${raw}' is not correctly percent-encoded.`, { param: 'model' });
+  }
+  const group = router?.groups().find((candidate) => candidate.name === name);
+  if (group !== undefined) {
+    sendJson(exchange.response, 200, describeGroup(group));
+    return;
   }
   const resolved = directory.catalogue.resolve(name);
   if (!resolved) {

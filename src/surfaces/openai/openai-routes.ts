@@ -22,7 +22,7 @@ export function openAIRoutes(deps: OpenAISurfaceDeps): Route[] {
     route('POST', '/v1/chat/completions', (exchange) => handleChatCompletions(deps, exchange)),
     route('POST', '/v1/completions', (exchange) => handleCompletions(deps, exchange)),
     route('POST', '/v1/embeddings', (exchange) => handleEmbeddings(deps, exchange)),
-    route('GET', '/v1/models', (exchange) => handleListModels(deps.directory, exchange)),
-    route('GET', '/v1/models/*', (exchange) => handleGetModel(deps.directory, exchange)),
+    route('GET', '/v1/models', (exchange) => handleListModels(deps.directory, exchange, deps.router)),
+    route('GET', '/v1/models/*', (exchange) => handleGetModel(deps.directory, exchange, deps.router)),
   ];
 }
