@@ -1,92 +1,240 @@
-// The response cache's storage: one conformance suite on memory and on Redis (over a real connection; two
-// instances on one prefix stand for two replicas sharing entries and one byte bound).
-import { describe, test } from 'node:test';
+// The response cache's storage: one conformance suite on memory and on Redis (over a real connection), then
+// what only Redis has: replicas on one prefix, values Redis expires on its own.
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
 import { entryBytes, type ResponseCache, type ResponseCacheOptions } from '../../src/state/response-cache.js';
 import { createMemoryResponseCache } from '../../src/state/memory/memory-response-cache.js';
 import { createRedisResponseCache } from '../../src/state/redis/redis-response-cache.js';
-import { redisTestConnection, type RedisTestConnection } from '../helpers/redis.js';
+import { redisServerUrl, redisTestConnection, type RedisTestConnection } from '../helpers/redis.js';
 
 const redisCheck = await redisTestConnection();
 if (!('skip' in redisCheck)) await redisCheck.close();
+const redisSkip = 'skip' in redisCheck ? redisCheck.skip : false;
 
-type Backend = { name: string; skip: string | false; open(t: { after(fn: () => Promise<void>): void }, options: ResponseCacheOptions, count?: number): Promise<ResponseCache[]> };
+type Backend = { name: string; skip: string | false; open(t: TestContext, options: ResponseCacheOptions): Promise<ResponseCache> };
 
 const backends: Backend[] = [
-  { name: 'memory', skip: false, open: async (_t, options, count = 1) => Array.from({ length: count }, () => createMemoryResponseCache(options)) },
+  { name: 'memory', skip: false, open: async (_t, options) => createMemoryResponseCache(options) },
   {
     name: 'Redis',
-    skip: 'skip' in redisCheck ? redisCheck.skip : false,
-    async open(t, options, count = 1) {
+    skip: redisSkip,
+    async open(t, options) {
       const connection = (await redisTestConnection(t)) as RedisTestConnection;
-      return Array.from({ length: count }, () => createRedisResponseCache(connection.redis, { ...options, prefix: connection.prefix }));
+      return createRedisResponseCache(connection.redis, { ...options, prefix: connection.prefix });
     },
   },
 ];
 
-const value = (size: number, fill = 'x') => fill.repeat(size);
+/**
+ * A clock the test moves. It starts at the real time because Redis also frees each value on its own after
+ * its TTL: the TTLs here are long enough that Redis never does so while a test runs.
+ */
+function testClock() {
+  const clock = { time: Date.now(), now: () => clock.time };
+  return clock;
+}
+
+const minute = 60_000;
+/** An entry of exactly `bytes` bytes under a one-character key. */
+const sized = (bytes: number) => 'x'.repeat(bytes - 1);
+
+async function heldBytes(cache: ResponseCache, keys: readonly string[]): Promise<{ entries: number; bytes: number }> {
+  let entries = 0;
+  let bytes = 0;
+  for (const key of keys) {
+    const entry = await cache.get(key);
+    if (entry === undefined) continue;
+    entries += 1;
+    bytes += entryBytes(key, entry.value);
+  }
+  return { entries, bytes };
+}
 
 for (const backend of backends) {
   describe(`response cache on ${backend.name}`, { skip: backend.skip }, () => {
-    test('set, get (with its times), overwrite, delete', async (t) => {
-      const [cache] = await backend.open(t, { maxBytes: 10_000 });
-      const now = Date.now();
-      assert.equal(await cache!.get('k', now), undefined);
-      assert.equal(await cache!.set('k', 'answer', 60_000, now), true);
-      assert.deepEqual(await cache!.get('k', now), { value: 'answer', storedAt: now, expiresAt: now + 60_000 });
-      await cache!.set('k', 'ünïcode answer', 60_000, now);
-      assert.equal((await cache!.get('k', now))?.value, 'ünïcode answer');
-      assert.deepEqual(await cache!.size(), { entries: 1, bytes: entryBytes('k', 'ünïcode answer') });
-      await cache!.delete('k');
-      assert.equal(await cache!.get('k', now), undefined);
-      assert.deepEqual(await cache!.size(), { entries: 0, bytes: 0 });
+    test('set, get with its times, overwrite, delete; bytes are UTF-8 key plus value', async (t) => {
+      const clock = testClock();
+      const cache = await backend.open(t, { maxBytes: 10_000, now: clock.now });
+      assert.equal(await cache.get('org:a:k'), undefined);
+      assert.equal(await cache.set('org:a:k', 'answer', minute), true);
+      assert.deepEqual(await cache.get('org:a:k'), { value: 'answer', storedAt: clock.time, expiresAt: clock.time + minute });
+      assert.deepEqual(await cache.size(), { entries: 1, bytes: 7 + 6 });
+      // An explicit `now` wins over the clock; an overwrite replaces value, times and bytes.
+      assert.equal(await cache.set('org:a:k', 'ünïcode: with colons', minute, clock.time + 5), true);
+      assert.deepEqual(await cache.get('org:a:k', clock.time + 5), { value: 'ünïcode: with colons', storedAt: clock.time + 5, expiresAt: clock.time + 5 + minute });
+      assert.deepEqual(await cache.size(), { entries: 1, bytes: 7 + 22 });
+      await cache.set('other', '', minute);
+      await cache.delete('org:a:k');
+      await cache.delete('never-set');
+      assert.equal(await cache.get('org:a:k'), undefined);
+      assert.deepEqual(await cache.get('other'), { value: '', storedAt: clock.time, expiresAt: clock.time + minute });
+      assert.deepEqual(await cache.size(), { entries: 1, bytes: 5 });
+      await cache.close();
     });
 
-    test('an entry is gone after its TTL, and its bytes with it', async (t) => {
-      const [cache] = await backend.open(t, { maxBytes: 10_000 });
-      const now = Date.now();
-      await cache!.set('short', 'soon gone', 40, now);
-      await cache!.set('long', 'stays', 60_000, now);
-      // Memory follows the given clock; Redis expires on its own.
-      if (backend.name === 'Redis') await new Promise((resolve) => setTimeout(resolve, 80));
-      assert.equal(await cache!.get('short', now + 50), undefined);
-      assert.equal((await cache!.get('long', now + 50))?.value, 'stays');
-      assert.deepEqual(await cache!.size(), { entries: 1, bytes: entryBytes('long', 'stays') });
+    test('an entry is gone once its expiry is reached, and its bytes leave the total', async (t) => {
+      const clock = testClock();
+      const cache = await backend.open(t, { maxBytes: 10_000, now: clock.now });
+      await cache.set('short', 'soon gone', 10_000);
+      await cache.set('long', 'stays', minute);
+      clock.time += 9_999;
+      assert.equal((await cache.get('short'))?.value, 'soon gone');
+      assert.deepEqual(await cache.size(), { entries: 2, bytes: entryBytes('short', 'soon gone') + entryBytes('long', 'stays') });
+      clock.time += 1;
+      // size() meets the expired entry first, without a get having to.
+      assert.deepEqual(await cache.size(), { entries: 1, bytes: entryBytes('long', 'stays') });
+      assert.equal(await cache.get('short'), undefined);
+      assert.equal((await cache.get('long'))?.value, 'stays');
+      // A get past the expiry drops the entry too.
+      await cache.set('third', 'value', 1_000);
+      assert.equal(await cache.get('third', clock.time + 1_000), undefined);
+      assert.deepEqual(await cache.size(), { entries: 1, bytes: entryBytes('long', 'stays') });
     });
 
-    test('the byte bound holds exactly: least recently used first out; an oversized entry is refused', async (t) => {
-      const [cache] = await backend.open(t, { maxBytes: 1_000, maxEntryBytes: 500 });
-      const now = Date.now();
-      for (const name of ['a', 'b', 'c']) assert.equal(await cache!.set(name, value(299), 60_000, now), true);
-      assert.equal((await cache!.size()).bytes, 900);
-      await cache!.get('a', now + 1); // a is now the most recently used
-      await cache!.set('d', value(299), 60_000, now + 2);
-      assert.equal(await cache!.get('b', now + 3), undefined, 'b, the least recently used, went first');
-      for (const name of ['a', 'c', 'd']) assert.ok(await cache!.get(name, now + 3), name);
-      assert.ok((await cache!.size()).bytes <= 1_000);
-      assert.equal(await cache!.set('huge', value(600), 60_000, now), false);
-      assert.equal(await cache!.get('huge', now), undefined);
-      assert.deepEqual(await cache!.size(), { entries: 3, bytes: 900 });
+    test('least recently used out first; the bound holds exactly, reaching it is allowed', async (t) => {
+      const clock = testClock();
+      const cache = await backend.open(t, { maxBytes: 1_000, maxEntryBytes: 500, now: clock.now });
+      for (const key of ['a', 'b', 'c']) assert.equal(await cache.set(key, sized(300), minute), true);
+      assert.deepEqual(await cache.size(), { entries: 3, bytes: 900 });
+      await cache.get('a'); // a is now the most recently used: b is the least
+      await cache.set('d', sized(300), minute);
+      assert.equal(await cache.get('b'), undefined, 'b, the least recently used, went first');
+      assert.deepEqual(await cache.size(), { entries: 3, bytes: 900 });
+      // Read in this order, a is now the least recently used; an entry of 400 needs exactly one eviction.
+      for (const key of ['a', 'c', 'd']) assert.ok(await cache.get(key), key);
+      await cache.set('e', sized(400), minute);
+      assert.equal(await cache.get('a'), undefined, 'a went');
+      for (const key of ['c', 'd', 'e']) assert.ok(await cache.get(key), key);
+      assert.deepEqual(await cache.size(), { entries: 3, bytes: 1_000 });
+      // An overwrite counts as a use: c, written again, stays; d and e, now the oldest, make room for 500 bytes.
+      await cache.set('c', sized(300), minute);
+      await cache.set('f', sized(500), minute);
+      assert.equal(await cache.get('d'), undefined);
+      assert.equal(await cache.get('e'), undefined);
+      assert.ok(await cache.get('c'));
+      assert.deepEqual(await cache.size(), { entries: 2, bytes: 800 });
     });
 
-    test('concurrent writes never exceed the bound', async (t) => {
-      const [cache] = await backend.open(t, { maxBytes: 2_000, maxEntryBytes: 400 });
-      const now = Date.now();
-      await Promise.all(Array.from({ length: 60 }, (_, index) => cache!.set(`k${index}`, value(150 + (index % 7) * 20), 60_000, now)));
-      const { bytes, entries } = await cache!.size();
-      assert.ok(bytes <= 2_000 && bytes > 1_400, `${bytes} bytes in ${entries} entries`);
+    test('an expired entry leaves before a live one is evicted, wherever it sits in the recency order', async (t) => {
+      const clock = testClock();
+      const cache = await backend.open(t, { maxBytes: 1_000, maxEntryBytes: 500, now: clock.now });
+      await cache.set('a', sized(300), minute);
+      await cache.set('b', sized(300), 10_000);
+      await cache.set('c', sized(300), minute);
+      clock.time += 10_000;
+      await cache.set('d', sized(300), minute);
+      for (const key of ['a', 'c', 'd']) assert.ok(await cache.get(key), `${key} is live and was not evicted`);
+      assert.deepEqual(await cache.size(), { entries: 3, bytes: 900 });
     });
 
-    if (backend.name === 'Redis') {
-      test('two replicas on one prefix see each other’s entries and share one bound', async (t) => {
-        const [one, two] = await backend.open(t, { maxBytes: 1_000, maxEntryBytes: 500 }, 2);
-        const now = Date.now();
-        await one!.set('shared', 'from one', 60_000, now);
-        assert.equal((await two!.get('shared', now))?.value, 'from one');
-        for (const [index, cache] of [one, two, one, two, one].entries()) await cache!.set(`r${index}`, value(290), 60_000, now + index);
-        assert.ok((await two!.size()).bytes <= 1_000);
-        assert.deepEqual(await one!.size(), await two!.size());
-      });
-    }
+    test('an entry larger than maxEntryBytes (default an eighth of maxBytes) or with no positive TTL is refused, evicting nothing', async (t) => {
+      const clock = testClock();
+      const cache = await backend.open(t, { maxBytes: 800, now: clock.now });
+      assert.equal(await cache.set('a', sized(100), minute), true, 'exactly an eighth fits');
+      assert.equal(await cache.set('b', sized(101), minute), false);
+      assert.equal(await cache.set('a', sized(101), minute), false, 'an oversized overwrite');
+      assert.equal((await cache.get('a'))?.value, sized(100), 'leaves the old value');
+      assert.equal(await cache.set('c', 'v', 0), false);
+      assert.equal(await cache.set('c', 'v', -5), false);
+      assert.equal(await cache.set('c', 'v', Number.NaN), false);
+      assert.equal(await cache.set('c', 'v', Number.POSITIVE_INFINITY), false);
+      assert.deepEqual(await cache.size(), { entries: 1, bytes: 100 });
+
+      const explicit = await backend.open(t, { maxBytes: 1_000, maxEntryBytes: 500, now: clock.now });
+      for (const key of ['p', 'q']) await explicit.set(key, sized(400), minute);
+      assert.equal(await explicit.set('r', sized(501), minute), false);
+      assert.equal(await explicit.set('r', sized(500), minute), true);
+      assert.deepEqual(await explicit.size(), { entries: 2, bytes: 900 });
+    });
+
+    test('many overwrites with different TTLs: only the last one counts', async (t) => {
+      const clock = testClock();
+      const cache = await backend.open(t, { maxBytes: 100_000, now: clock.now });
+      for (let round = 0; round < 200; round++) {
+        await cache.set('k', `value ${round}`, round === 199 ? minute : 1_000 + round);
+        await cache.set(`other${round}`, 'v', 1_000);
+        await cache.delete(`other${round}`);
+      }
+      clock.time += 5_000;
+      assert.deepEqual(await cache.size(), { entries: 1, bytes: entryBytes('k', 'value 199') });
+      assert.equal((await cache.get('k'))?.value, 'value 199');
+    });
+
+    test('concurrent writes, reads and deletes keep the total exact and never above the bound', async (t) => {
+      const clock = testClock();
+      const cache = await backend.open(t, { maxBytes: 2_000, maxEntryBytes: 400, now: clock.now });
+      const keys = Array.from({ length: 40 }, (_, index) => `key${index}`);
+      await Promise.all(
+        Array.from({ length: 120 }, (_, index) => {
+          const key = keys[index % keys.length]!;
+          if (index % 11 === 0) return cache.delete(key);
+          if (index % 5 === 0) return cache.get(key);
+          return cache.set(key, sized(150 + (index % 7) * 30), minute);
+        }),
+      );
+      const size = await cache.size();
+      assert.ok(size.bytes <= 2_000 && size.bytes > 1_500, `${size.bytes} bytes in ${size.entries} entries`);
+      assert.deepEqual(await heldBytes(cache, keys), size);
+    });
   });
 }
+
+describe('response cache on Redis, as replicas and on its own clock', { skip: redisSkip }, () => {
+  /** Two stores on one prefix over two connections: two gateway replicas. */
+  async function twoReplicas(t: TestContext, options: ResponseCacheOptions) {
+    const connection = (await redisTestConnection(t)) as RedisTestConnection;
+    const second = new Redis(redisServerUrl(), { maxRetriesPerRequest: 1 });
+    t.after(() => second.disconnect());
+    const one = createRedisResponseCache(connection.redis, { ...options, prefix: connection.prefix });
+    const two = createRedisResponseCache(second, { ...options, prefix: connection.prefix });
+    return { one, two, connection };
+  }
+
+  test('two replicas on one prefix see each other’s entries, uses and deletes, and share one bound', async (t) => {
+    const clock = testClock();
+    const { one, two } = await twoReplicas(t, { maxBytes: 1_000, maxEntryBytes: 500, now: clock.now });
+    for (const key of ['a', 'b', 'c']) await one.set(key, sized(300), minute);
+    assert.equal((await two.get('a'))?.value, sized(300), 'two reads what one wrote, and uses a');
+    await two.set('d', sized(300), minute);
+    assert.equal(await one.get('b'), undefined, 'two evicted b, the least recently used for both');
+    assert.deepEqual(await one.size(), { entries: 3, bytes: 900 });
+    assert.deepEqual(await two.size(), { entries: 3, bytes: 900 });
+    await one.delete('d');
+    assert.equal(await two.get('d'), undefined);
+    assert.deepEqual(await two.size(), { entries: 2, bytes: 600 });
+  });
+
+  test('concurrent writes from two replicas never exceed the shared bound, and the total stays exact', async (t) => {
+    const clock = testClock();
+    const { one, two } = await twoReplicas(t, { maxBytes: 3_000, maxEntryBytes: 500, now: clock.now });
+    const keys = Array.from({ length: 50 }, (_, index) => `k${index}`);
+    await Promise.all(keys.flatMap((key, index) => [one.set(key, sized(200 + (index % 5) * 60), minute), two.set(key, sized(230 + (index % 3) * 90), minute)]));
+    const size = await one.size();
+    assert.ok(size.bytes <= 3_000 && size.bytes > 2_400, `${size.bytes} bytes in ${size.entries} entries`);
+    assert.deepEqual(await heldBytes(two, keys), size);
+  });
+
+  test('each value carries its TTL, so Redis frees it by itself; a value gone that way is forgotten when met', async (t) => {
+    const clock = testClock();
+    const connection = (await redisTestConnection(t)) as RedisTestConnection;
+    const cache = createRedisResponseCache(connection.redis, { maxBytes: 1_000, maxEntryBytes: 500, prefix: connection.prefix, now: clock.now });
+    await cache.set('a', sized(300), 30_000);
+    await cache.set('b', sized(300), 30_000);
+    const ttlA = await connection.redis.pttl(`${connection.prefix}value:a`);
+    assert.ok(ttlA > 25_000 && ttlA <= 30_000, `PTTL ${ttlA}`);
+    const ttlB = await connection.redis.pttl(`${connection.prefix}value:b`);
+    assert.ok(ttlB > 25_000 && ttlB <= 30_000, `PTTL ${ttlB}`);
+    // As if Redis had expired them: b is met by a get, a (the least recently used) by an eviction.
+    await connection.redis.del(`${connection.prefix}value:b`, `${connection.prefix}value:a`);
+    assert.equal(await cache.get('b'), undefined);
+    assert.deepEqual(await cache.size(), { entries: 1, bytes: 300 });
+    await cache.set('c', sized(400), minute);
+    await cache.set('d', sized(400), minute);
+    assert.deepEqual(await cache.size(), { entries: 2, bytes: 800 });
+    assert.ok(await cache.get('c'));
+    assert.ok(await cache.get('d'));
+    // PX takes whole milliseconds: a fraction is rounded up, not down to an invalid zero.
+    assert.equal(await cache.set('tiny', 'v', 0.4), true);
+  });
+});
