@@ -1,15 +1,25 @@
 // Circuit breakers for upstream deployments. A deployment that keeps failing is taken out of rotation for a
 // cool-down, then probed with one request, then restored (or opened again, for twice as long, up to a cap).
 //
-// The decision on the hot path is local and synchronous: each replica keeps a mirror of every breaker. The
-// store shares what must be shared between replicas (memory: one process; Redis: failures counted together,
-// the open state written and published, the probe elected with SET NX), and the mirror follows it through the
-// store's change notifications and a periodic refresh, so a missed message heals.
+// The decision on the request path is local and synchronous: each replica keeps a mirror of every breaker. The
+// store holds the truth replicas share and makes every transition atomically (memory: one process; Redis: one
+// Lua script a transition). Each shared breaker carries a version that grows with every transition, so the
+// mirror takes whatever arrives (the answer to its own call, a change another replica announced, the periodic
+// refresh) in any order and keeps the newest.
+import { randomUUID } from 'node:crypto';
+
+export { createMemoryBreakerStore } from './memory/memory-breaker-store.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
-/** What replicas share of a breaker that is not closed. */
-export type SharedBreaker = { openedAt: number; reopensAt: number; opens: number };
+/** An open breaker's period: `opens` counts the openings in a row (the cool-down doubles with each). */
+export type OpenPeriod = { openedAt: number; reopensAt: number; opens: number };
+
+/** A breaker as replicas share it; `open` null: closed. */
+export type SharedBreaker = { version: number; open: OpenPeriod | null };
+
+/** Failures counted in the window that ends at `until` (from the first failure). */
+export type FailureCount = { count: number; until: number };
 
 export type BreakerSnapshot = {
   deployment: string;
@@ -20,19 +30,28 @@ export type BreakerSnapshot = {
   opens: number;
 };
 
+/** What replicas share. Every method is one atomic step; times are the breakers' clock, passed in. */
 export interface BreakerStore {
-  /** Counts one failure in the current window (`windowMs` from the first); returns the count so far. */
-  addFailure(deployment: string, windowMs: number, now: number): Promise<number>;
-  resetFailures(deployment: string): Promise<void>;
-  /** Writes (and announces) a breaker's open state; null closes it. */
-  setState(deployment: string, state: SharedBreaker | null, now: number): Promise<void>;
-  /** The shared state of these breakers (null: closed). */
-  getStates(deployments: readonly string[]): Promise<Map<string, SharedBreaker | null>>;
-  /** True for exactly one caller until `ttlMs` passes or the probe is released. */
-  claimProbe(deployment: string, ttlMs: number, now: number): Promise<boolean>;
-  releaseProbe(deployment: string): Promise<void>;
-  /** Told when another replica changes a breaker. */
-  onChange(listener: (deployment: string, state: SharedBreaker | null) => void): void;
+  /**
+   * Counts a failure of a closed breaker (a new window ends at `windowEnd`); when the count reaches `threshold`
+   * the breaker opens as `open` and the count starts over. An open breaker counts nothing.
+   */
+  addFailure(
+    deployment: string,
+    failure: { now: number; windowEnd: number; threshold: number; open: OpenPeriod },
+  ): Promise<{ failures: FailureCount | null; breaker: SharedBreaker; opened: boolean }>;
+  /** A success: the count starts over, and an open breaker closes (its probe with it). */
+  addSuccess(deployment: string): Promise<{ breaker: SharedBreaker; closed: boolean }>;
+  /** Opens the breaker again as `open` if it is still open at `version`; otherwise leaves it as it is. */
+  reopen(deployment: string, version: number, open: OpenPeriod): Promise<{ breaker: SharedBreaker; reopened: boolean }>;
+  /** For an open breaker whose cool-down has passed at `now`: true for one caller until `ttlMs` passes or it is released. */
+  claimProbe(deployment: string, token: string, ttlMs: number, now: number): Promise<{ claimed: boolean; breaker: SharedBreaker }>;
+  /** Releases the probe if `token` still holds it. */
+  releaseProbe(deployment: string, token: string): Promise<void>;
+  /** Every breaker and failure count the store holds. */
+  readAll(): Promise<{ breakers: Map<string, SharedBreaker>; failures: Map<string, FailureCount> }>;
+  /** Calls `listener` with every change (this replica's own included) until the returned function is called. */
+  subscribe(listener: (deployment: string, breaker: SharedBreaker) => void, onError?: (error: unknown) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -42,29 +61,39 @@ export type BreakerOptions = {
   cooldownMs?: number;
   maxCooldownMs?: number;
   probeTimeoutMs?: number;
-  /** How often the mirror is refreshed from the store (Redis); 0: never. */
+  /** How often the mirror is read again from the store, so a missed change heals; 0: never. */
   syncIntervalMs?: number;
   now?: () => number;
-  logger?: { warn(object: object, message: string): void; error?(object: object, message: string): void };
+  logger?: { warn(object: object, message: string): void };
 };
+
+export type CheckVerdict = 'closed' | 'probe' | 'open';
 
 export type CircuitBreakers = {
   /**
-   * 'closed': use it. 'probe': this caller is the one probe (and reports through `record`). 'open': skip it.
-   * Synchronous unless the deployment's cool-down has passed and the probe must be elected in the store.
+   * 'closed': use it. 'probe': use it and report through `record` (this caller is the one probe, or the
+   * breaker turned out closed). 'open': skip it. Synchronous, on the mirror, unless the cool-down has passed
+   * and the probe must be elected in the store.
    */
-  check(deployment: string): 'closed' | 'probe' | 'open' | Promise<'probe' | 'open'>;
+  check(deployment: string, now?: number): CheckVerdict | Promise<'probe' | 'open'>;
   /** Gives back a probe this caller was elected for but did not use. */
   cancelProbe(deployment: string): void;
-  /** The outcome of a call to the deployment. Never throws; store errors are logged. */
-  record(deployment: string, ok: boolean): void;
+  /** The outcome of a call to the deployment (probe or not). Never throws; store errors are logged. */
+  record(deployment: string, ok: boolean, now?: number): void;
   snapshot(): BreakerSnapshot[];
   /** Resolves once the store has every change made so far. */
   flush(): Promise<void>;
+  /** Stops the refresh and the subscription, waits for the writes on the way, closes the store. */
   close(): Promise<void>;
 };
 
-type Local = { failures: number; shared: SharedBreaker | null; probing: boolean };
+type Mirror = {
+  breaker: SharedBreaker;
+  failures: FailureCount | null;
+  /** The probe this replica holds: no other caller here asks the store until it lapses. */
+  probe: { token: string; until: number } | null;
+  electing: boolean;
+};
 
 export function createCircuitBreakers(store: BreakerStore, options: BreakerOptions = {}): CircuitBreakers {
   const threshold = options.failureThreshold ?? 5;
@@ -72,173 +101,192 @@ export function createCircuitBreakers(store: BreakerStore, options: BreakerOptio
   const cooldownMs = options.cooldownMs ?? 30_000;
   const maxCooldownMs = options.maxCooldownMs ?? 300_000;
   const probeTimeoutMs = options.probeTimeoutMs ?? 30_000;
-  const now = options.now ?? Date.now;
+  const syncIntervalMs = options.syncIntervalMs ?? 1_000;
+  const clock = options.now ?? Date.now;
   const logger = options.logger;
-  const breakers = new Map<string, Local>();
+  const mirrors = new Map<string, Mirror>();
   const pending = new Set<Promise<unknown>>();
 
-  const local = (deployment: string): Local => {
-    let entry = breakers.get(deployment);
-    if (entry === undefined) {
-      entry = { failures: 0, shared: null, probing: false };
-      breakers.set(deployment, entry);
+  const mirrorOf = (deployment: string): Mirror => {
+    let mirror = mirrors.get(deployment);
+    if (mirror === undefined) {
+      mirror = { breaker: { version: 0, open: null }, failures: null, probe: null, electing: false };
+      mirrors.set(deployment, mirror);
     }
-    return entry;
+    return mirror;
   };
-  const track = <T>(promise: Promise<T>, what: string): void => {
-    const tracked = promise.catch((error: unknown) => logger?.error?.({ err: error }, `circuit breakers: ${what} failed`));
+  const cooldownFor = (opens: number) => Math.min(maxCooldownMs, cooldownMs * 2 ** (opens - 1));
+  const track = (work: Promise<unknown>, what: string, deployment?: string): void => {
+    const tracked = work.catch((error: unknown) => logger?.warn({ err: error, deployment }, `circuit breakers: ${what} failed`));
     pending.add(tracked);
     void tracked.finally(() => pending.delete(tracked));
   };
+  // The answer to this replica's own call is at least as new as what it had (`orNewer`); a change heard from
+  // elsewhere must be strictly newer, or it would undo a local change the store has not confirmed yet.
+  const apply = (mirror: Mirror, breaker: SharedBreaker, orNewer = false): void => {
+    if (breaker.version < mirror.breaker.version || (!orNewer && breaker.version === mirror.breaker.version)) return;
+    const changed = breaker.version > mirror.breaker.version;
+    mirror.breaker = breaker;
+    if (breaker.open !== null) mirror.failures = null;
+    if (changed) mirror.probe = null;
+  };
+  // A call that failed leaves the mirror's version unknown: the next refresh replaces it, whatever its version.
+  const forget = (mirror: Mirror) => (error: unknown) => {
+    mirror.breaker = { ...mirror.breaker, version: -1 };
+    throw error;
+  };
+  const warnOpened = (deployment: string, open: OpenPeriod | null) =>
+    logger?.warn({ deployment, opens: open?.opens, reopensAt: open?.reopensAt }, 'circuit breaker opened: deployment taken out of rotation');
 
-  store.onChange((deployment, state) => {
-    const entry = local(deployment);
-    entry.shared = state;
-    if (state === null) entry.failures = 0;
-  });
+  const unsubscribe = store.subscribe(
+    (deployment, breaker) => apply(mirrorOf(deployment), breaker),
+    (error) => logger?.warn({ err: error }, 'circuit breakers: listening for changes failed'),
+  );
+  const timer = syncIntervalMs > 0 ? startRefresh() : undefined;
 
-  let timer: NodeJS.Timeout | undefined;
-  if ((options.syncIntervalMs ?? 0) > 0) {
-    timer = setInterval(() => {
-      if (breakers.size === 0) return;
+  function startRefresh(): NodeJS.Timeout {
+    let reading = false;
+    const refresh = async () => {
+      const at = clock();
+      const { breakers, failures } = await store.readAll();
+      for (const [deployment, breaker] of breakers) apply(mirrorOf(deployment), breaker);
+      for (const deployment of failures.keys()) mirrorOf(deployment);
+      for (const [deployment, mirror] of mirrors) {
+        const count = failures.get(deployment);
+        if (mirror.breaker.open === null) mirror.failures = count !== undefined && at < count.until ? count : null;
+      }
+    };
+    const handle = setInterval(() => {
+      if (reading) return;
+      reading = true;
       track(
-        store.getStates([...breakers.keys()]).then((states) => {
-          for (const [deployment, state] of states) local(deployment).shared = state;
-        }),
+        refresh().finally(() => (reading = false)),
         'refreshing',
       );
-    }, options.syncIntervalMs);
-    timer.unref();
+    }, syncIntervalMs);
+    handle.unref();
+    return handle;
   }
 
-  function open(deployment: string, entry: Local, at: number): void {
-    const opens = (entry.shared?.opens ?? 0) + 1;
-    const cooldown = Math.min(maxCooldownMs, cooldownMs * 2 ** (opens - 1));
-    entry.shared = { openedAt: at, reopensAt: at + cooldown, opens };
-    entry.failures = 0;
-    logger?.warn({ deployment, cooldownMs: cooldown, opens }, 'circuit breaker opened: deployment taken out of rotation');
-    track(store.setState(deployment, entry.shared, at), 'opening');
-    track(store.resetFailures(deployment), 'resetting failures');
+  function elect(deployment: string, mirror: Mirror, at: number): Promise<'probe' | 'open'> {
+    mirror.electing = true;
+    const token = randomUUID();
+    const election = store.claimProbe(deployment, token, probeTimeoutMs, at).then(
+      ({ claimed, breaker }) => {
+        mirror.electing = false;
+        apply(mirror, breaker, true);
+        if (claimed) mirror.probe = { token, until: at + probeTimeoutMs };
+        // Found closed (another replica closed it): usable like any closed deployment.
+        return claimed || mirror.breaker.open === null ? ('probe' as const) : ('open' as const);
+      },
+      (error: unknown) => {
+        mirror.electing = false;
+        logger?.warn({ err: error, deployment }, 'circuit breakers: electing a probe failed');
+        return 'open' as const;
+      },
+    );
+    track(election, 'electing a probe', deployment);
+    return election;
+  }
+
+  function succeeded(deployment: string, mirror: Mirror): void {
+    mirror.failures = null;
+    mirror.probe = null;
+    // Closed at once here; the store closes it for every replica.
+    if (mirror.breaker.open !== null) mirror.breaker = { version: mirror.breaker.version, open: null };
+    const recorded = store.addSuccess(deployment).then(({ breaker, closed }) => {
+      apply(mirror, breaker, true);
+      if (closed) logger?.warn({ deployment }, 'circuit breaker closed: deployment back in rotation');
+    }, forget(mirror));
+    track(recorded, 'recording a success', deployment);
+  }
+
+  function countFailure(deployment: string, mirror: Mirror, at: number): void {
+    // Counted here at once, so a success that follows before the store answers still resets the count.
+    const current = mirror.failures !== null && at < mirror.failures.until ? mirror.failures : { count: 0, until: at + windowMs };
+    mirror.failures = { count: current.count + 1, until: current.until };
+    const open = { openedAt: at, reopensAt: at + cooldownMs, opens: 1 };
+    const recorded = store.addFailure(deployment, { now: at, windowEnd: at + windowMs, threshold, open }).then(({ failures, breaker, opened }) => {
+      mirror.failures = failures;
+      apply(mirror, breaker, true);
+      if (opened) warnOpened(deployment, breaker.open);
+    }, forget(mirror));
+    track(recorded, 'counting a failure', deployment);
+  }
+
+  function reopen(deployment: string, mirror: Mirror, open: OpenPeriod, at: number): void {
+    const opens = open.opens + 1;
+    const next = { openedAt: at, reopensAt: at + cooldownFor(opens), opens };
+    const version = mirror.breaker.version;
+    mirror.breaker = { version, open: next };
+    mirror.probe = null;
+    const recorded = store.reopen(deployment, version, next).then(({ breaker, reopened }) => {
+      apply(mirror, breaker, true);
+      if (reopened) warnOpened(deployment, breaker.open);
+    }, forget(mirror));
+    track(recorded, 'opening again', deployment);
   }
 
   return {
-    check(deployment) {
-      const entry = breakers.get(deployment);
-      if (entry === undefined || entry.shared === null) return 'closed';
-      const at = now();
-      if (at < entry.shared.reopensAt) return 'open';
-      // Half-open: one probe, elected across replicas.
-      return store.claimProbe(deployment, probeTimeoutMs, at).then(
-        (claimed) => {
-          if (claimed) entry.probing = true;
-          return claimed ? 'probe' : 'open';
-        },
-        (error: unknown) => {
-          logger?.error?.({ err: error, deployment }, 'circuit breakers: electing a probe failed');
-          return 'open' as const;
-        },
-      );
+    check(deployment, now) {
+      const mirror = mirrors.get(deployment);
+      if (mirror === undefined) {
+        // Known from now on, so the refresh keeps its failure count for `record`.
+        mirrorOf(deployment);
+        return 'closed';
+      }
+      const open = mirror.breaker.open;
+      if (open === null) return 'closed';
+      const at = now ?? clock();
+      if (at < open.reopensAt) return 'open';
+      if (mirror.electing || (mirror.probe !== null && at < mirror.probe.until)) return 'open';
+      return elect(deployment, mirror, at);
     },
     cancelProbe(deployment) {
-      const entry = breakers.get(deployment);
-      if (entry === undefined || !entry.probing) return;
-      entry.probing = false;
-      track(store.releaseProbe(deployment), 'releasing the probe');
+      const mirror = mirrors.get(deployment);
+      if (mirror?.probe == null) return;
+      const { token } = mirror.probe;
+      mirror.probe = null;
+      track(store.releaseProbe(deployment, token), 'releasing the probe', deployment);
     },
-    record(deployment, ok) {
-      // The common case, a success on a deployment that never failed, costs one map lookup.
-      if (ok && breakers.get(deployment) === undefined) return;
-      const entry = local(deployment);
-      const at = now();
+    record(deployment, ok, now) {
+      const mirror = mirrors.get(deployment);
       if (ok) {
-        const wasOpen = entry.shared !== null;
-        const hadFailures = entry.failures > 0;
-        entry.failures = 0;
-        if (wasOpen) {
-          logger?.warn({ deployment }, 'circuit breaker closed: deployment back in rotation');
-          entry.shared = null;
-          entry.probing = false;
-          track(store.setState(deployment, null, at), 'closing');
-          track(store.releaseProbe(deployment), 'releasing the probe');
-          track(store.resetFailures(deployment), 'resetting failures');
-        } else if (hadFailures) {
-          track(store.resetFailures(deployment), 'resetting failures');
-        }
+        // The common case, a success on a closed deployment with nothing counted, costs one map lookup.
+        if (mirror === undefined || (mirror.breaker.open === null && mirror.failures === null)) return;
+        succeeded(deployment, mirror);
         return;
       }
-      if (entry.shared !== null) {
-        // A failed probe (or a call that was already under way when it opened): open again, for longer.
-        if (entry.probing || at >= entry.shared.reopensAt) {
-          entry.probing = false;
-          track(store.releaseProbe(deployment), 'releasing the probe');
-          open(deployment, entry, at);
-        }
-        return;
-      }
-      track(
-        store.addFailure(deployment, windowMs, at).then((count) => {
-          entry.failures = count;
-          if (count >= threshold && entry.shared === null) open(deployment, entry, now());
-        }),
-        'counting a failure',
-      );
+      const failing = mirror ?? mirrorOf(deployment);
+      const at = now ?? clock();
+      const open = failing.breaker.open;
+      if (open === null) countFailure(deployment, failing, at);
+      // A failed probe, or any failure once the cool-down has passed: open again, for longer. Before that,
+      // a failure is a call that was under way when it opened, or one tried with every candidate open.
+      else if (at >= open.reopensAt) reopen(deployment, failing, open, at);
     },
     snapshot() {
-      const at = now();
-      return [...breakers].map(([deployment, entry]) => ({
-        deployment,
-        state: entry.shared === null ? 'closed' : at < entry.shared.reopensAt ? 'open' : 'half-open',
-        failures: entry.failures,
-        openedAt: entry.shared?.openedAt ?? null,
-        reopensAt: entry.shared?.reopensAt ?? null,
-        opens: entry.shared?.opens ?? 0,
-      }));
+      const at = clock();
+      return [...mirrors].map(([deployment, { breaker, failures }]) => {
+        const open = breaker.open;
+        return {
+          deployment,
+          state: open === null ? 'closed' : at < open.reopensAt ? 'open' : 'half-open',
+          failures: failures !== null && at < failures.until ? failures.count : 0,
+          openedAt: open?.openedAt ?? null,
+          reopensAt: open?.reopensAt ?? null,
+          opens: open?.opens ?? 0,
+        };
+      });
     },
     async flush() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
     async close() {
       clearInterval(timer);
-      await Promise.allSettled([...pending]);
+      unsubscribe();
+      while (pending.size > 0) await Promise.allSettled([...pending]);
       await store.close();
     },
-  };
-}
-
-/** One process: the same behaviour without sharing. */
-export function createMemoryBreakerStore(): BreakerStore {
-  const failures = new Map<string, { count: number; until: number }>();
-  const states = new Map<string, SharedBreaker>();
-  const probes = new Map<string, number>();
-  return {
-    async addFailure(deployment, windowMs, now) {
-      const current = failures.get(deployment);
-      const next = current === undefined || now >= current.until ? { count: 1, until: now + windowMs } : { count: current.count + 1, until: current.until };
-      failures.set(deployment, next);
-      return next.count;
-    },
-    async resetFailures(deployment) {
-      failures.delete(deployment);
-    },
-    async setState(deployment, state) {
-      if (state === null) states.delete(deployment);
-      else states.set(deployment, state);
-    },
-    async getStates(deployments) {
-      return new Map(deployments.map((deployment) => [deployment, states.get(deployment) ?? null]));
-    },
-    async claimProbe(deployment, ttlMs, now) {
-      const until = probes.get(deployment);
-      if (until !== undefined && now < until) return false;
-      probes.set(deployment, now + ttlMs);
-      return true;
-    },
-    async releaseProbe(deployment) {
-      probes.delete(deployment);
-    },
-    onChange() {
-      // One process: nobody else changes anything.
-    },
-    async close() {},
   };
 }
