@@ -44,8 +44,8 @@ export interface RequestLogTable {
   cache_status: ColumnType<string, string | undefined, string>;
   usage_estimated: DefaultedBooleanColumn;
   overage: DefaultedBooleanColumn;
-  /** The client request the row is an attempt of (null only in rows written before migration 0004 filled it). */
-  request_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The client request the row is an attempt of ('' only in a row a gateway older than migration 0004 wrote). */
+  request_id: ColumnType<string, string | undefined, string>;
   attempt: ColumnType<number, number | undefined, number>;
   deployment: ColumnType<string | null, string | null | undefined, string | null>;
 }

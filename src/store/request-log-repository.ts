@@ -160,6 +160,18 @@ export class RequestLogRepository implements RequestLog {
     return row === undefined ? undefined : toEntry(row);
   }
 
+  /** Reads the database only: attempts still queued (see `flush()`) are not among them. */
+  async attemptsOf(requestId: string): Promise<RequestLogEntry[]> {
+    const rows = await this.#db
+      .selectFrom('request_log')
+      .selectAll()
+      .where('request_id', '=', requestId)
+      .orderBy('attempt')
+      .orderBy('id')
+      .execute();
+    return rows.map(toEntry);
+  }
+
   /**
    * One multi-row INSERT per batch. Kysely compiles the statement the first time a batch of this
    * size is seen; later batches of the same size reuse its SQL with a fresh parameter array.
@@ -248,7 +260,8 @@ export function toEntry(row: Selectable<RequestLogTable>): RequestLogEntry {
     cacheStatus: row.cache_status as RequestLogEntry['cacheStatus'],
     usageEstimated: readBoolean(row.usage_estimated),
     overage: readBoolean(row.overage),
-    requestId: row.request_id ?? row.id,
+    // '' is the column's default, left only by a gateway that predates attempts: a request of its own.
+    requestId: row.request_id === '' ? row.id : row.request_id,
     attempt: row.attempt,
     deployment: row.deployment,
   };

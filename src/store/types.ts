@@ -60,6 +60,11 @@ export interface RequestLog {
   /** Newest first; `limit` defaults to 50 and is capped at 1000. */
   list(query?: RequestLogQuery): Promise<RequestLogEntry[]>;
   get(id: string): Promise<RequestLogEntry | undefined>;
+  /**
+   * The rows of one client request's attempts, by attempt number (the first has `id` = `requestId`). Reads
+   * what is written: call `flush()` first to include entries still queued.
+   */
+  attemptsOf(requestId: string): Promise<RequestLogEntry[]>;
 }
 
 export type Organization = {

@@ -378,14 +378,48 @@ for (const target of targets.filter((candidate) => candidate.durable)) {
   });
 }
 
-test('a journal line written before attempts existed still replays: first attempt of its own request', () => {
-  const { requestId: _requestId, attempt: _attempt, deployment: _deployment, ...old } = ledgerEntry();
-  const parsed = parseLine(JSON.stringify({ ...old, createdAt: old.createdAt.getTime() }));
+/** A journal line as a gateway without attempts wrote it: none of the attempt fields. */
+function lineBeforeAttempts(item: RequestLogEntry): string {
+  const { requestId: _requestId, attempt: _attempt, deployment: _deployment, ...old } = item;
+  return JSON.stringify({ ...old, createdAt: old.createdAt.getTime() });
+}
+
+test('journal lines with and without the attempt fields parse; a wrong type is refused', () => {
+  const old = entry();
+  const parsed = parseLine(lineBeforeAttempts(old));
   assert.ok(parsed, 'parsed');
   assert.equal(parsed.id, old.id);
-  assert.equal(parsed.requestId, undefined);
-  const withAttempts = ledgerEntry({ requestId: 'r', attempt: 2, deployment: 'd' });
+  assert.deepEqual([parsed.requestId, parsed.attempt, parsed.deployment], [undefined, undefined, undefined]);
+  const withAttempts = entry({ requestId: 'r', attempt: 2, deployment: 'd' });
   const again = parseLine(JSON.stringify({ ...withAttempts, createdAt: withAttempts.createdAt.getTime() }));
-  assert.deepEqual([again?.requestId, again?.attempt, again?.deployment], ['r', 2, 'd']);
+  assert.deepEqual(again, withAttempts);
   assert.equal(parseLine(JSON.stringify({ ...withAttempts, attempt: 'two', createdAt: 1 })), undefined, 'a wrong type is refused');
+  assert.equal(parseLine(JSON.stringify({ ...withAttempts, requestId: 7, createdAt: 1 })), undefined, 'a wrong type is refused');
 });
+
+for (const target of targets.filter((candidate) => candidate.durable)) {
+  test(`on ${target.name}, a journal line written before attempts existed replays as the first attempt of its own request`, { skip: target.skip }, async () => {
+    const location = await target.fresh();
+    try {
+      const old = entry({ deployment: 'never written by the old format' });
+      const requestId = randomUUID();
+      const later = entry({ id: `${requestId}.2`, requestId, attempt: 2, deployment: 'openai/gpt-4o-mini' });
+      const directory = join(location.dataDir, 'ledger-journal');
+      mkdirSync(directory);
+      const current = JSON.stringify({ ...later, createdAt: later.createdAt.getTime() });
+      writeFileSync(join(directory, `${thisHost}_${deadPid()}_${Date.now()}_0badc0de_1.ndjson`), `${lineBeforeAttempts(old)}\n${current}\n`);
+      const logger = capturingLogger();
+      const store = await openStore({ url: location.url, dataDir: location.dataDir, logger });
+      try {
+        assert.ok(logger.lines.some((line) => /recovered 2 rows/.test(line.msg ?? '')), JSON.stringify(logger.lines));
+        assert.deepEqual(await store.requestLog.get(old.id), { ...old, requestId: old.id, attempt: 1, deployment: null });
+        assert.deepEqual(await store.requestLog.get(later.id), later);
+        assert.deepEqual(await store.requestLog.attemptsOf(old.id), [{ ...old, requestId: old.id, attempt: 1, deployment: null }]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await location.cleanup();
+    }
+  });
+}

@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import type { LogEvent } from 'kysely';
-import { migrateToLatest } from '../../src/store/migrate.js';
+import { Migrator, sql, type LogEvent } from 'kysely';
+import type { StoreDatabase } from '../../src/store/database.js';
+import { folderMigrationProvider, migrateToLatest } from '../../src/store/migrate.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { createStore, openStore, type OpenStoreOptions } from '../../src/store/open-store.js';
 import { DuplicateError, type RequestLogEntry, type Store } from '../../src/store/types.js';
@@ -69,22 +70,80 @@ for (const target of targets) {
       }
     });
 
-    test('the attempts of one request: linked by request id, numbered, each with its deployment', async () => {
+    test('the attempts of one request: linked by request id, numbered, each with its deployment, read in order', async () => {
       await withStore(async (store) => {
         const requestId = randomUUID();
         const rows = [1, 2, 3].map((attempt) =>
           entry({ id: attempt === 1 ? requestId : `${requestId}.${attempt}`, requestId, attempt, deployment: `deployment-${attempt}`, status: attempt === 3 ? 200 : 502 }),
         );
-        for (const row of rows) store.requestLog.record(row);
+        const other = entry();
+        // Written out of order and across batches: the order comes from the attempt numbers.
+        store.requestLog.record(rows[2]!);
+        store.requestLog.record(other);
+        await store.requestLog.flush();
+        store.requestLog.record(rows[0]!);
+        store.requestLog.record(rows[1]!);
         await store.requestLog.flush();
         for (const row of rows) assert.deepEqual(await store.requestLog.get(row.id), row);
-        // A row recorded without the attempt fields is the first attempt of its own request.
+        assert.deepEqual(await store.requestLog.attemptsOf(requestId), rows);
+        assert.deepEqual(await store.requestLog.attemptsOf(other.id), [other]);
+        assert.deepEqual(await store.requestLog.attemptsOf(randomUUID()), []);
+        // Every attempt is a row of the ledger.
+        assert.equal((await store.requestLog.list()).length, 4);
+      });
+    });
+
+    test('a row recorded without the attempt fields is the first attempt of its own request', async () => {
+      await withStore(async (store) => {
         const { requestId: _requestId, attempt: _attempt, deployment: _deployment, ...bare } = entry();
         store.requestLog.record(bare);
         await store.requestLog.flush();
-        const read = await store.requestLog.get(bare.id);
-        assert.deepEqual([read?.requestId, read?.attempt, read?.deployment], [bare.id, 1, null]);
+        const first = { ...bare, requestId: bare.id, attempt: 1, deployment: null };
+        assert.deepEqual(await store.requestLog.get(bare.id), first);
+        assert.deepEqual(await store.requestLog.attemptsOf(bare.id), [first]);
       });
+    });
+
+    test('migration 0004 gives existing rows their id as request id, attempt 1 and no deployment; request_id is NOT NULL', async () => {
+      const location = await target.fresh();
+      const database = await openDatabase({ url: location.url, dataDir: location.dataDir });
+      try {
+        await new Migrator({ db: database.db, provider: folderMigrationProvider }).migrateTo('0003_metering');
+        await insertBareRow(database.db, 'before-attempts', target.name === 'PostgreSQL');
+        assert.deepEqual(await migrateToLatest(database), ['0004_attempts']);
+        const row = await database.db
+          .selectFrom('request_log')
+          .select(['request_id', 'attempt', 'deployment'])
+          .where('id', '=', 'before-attempts')
+          .executeTakeFirstOrThrow();
+        assert.deepEqual(row, { request_id: 'before-attempts', attempt: 1, deployment: null });
+        await assert.rejects(
+          sql`update request_log set request_id = null where id = 'before-attempts'`.execute(database.db),
+          /not[- ]null/i,
+        );
+      } finally {
+        await database.close();
+        await location.cleanup();
+      }
+    });
+
+    test('a row written by a gateway that predates attempts (no attempt columns) reads as its own first attempt', { skip: target.durable ? false : 'an in-memory database is private to one connection' }, async () => {
+      const location = await target.fresh();
+      const database = await openDatabase({ url: location.url, dataDir: location.dataDir });
+      try {
+        await migrateToLatest(database);
+        await insertBareRow(database.db, 'from-an-older-gateway', target.name === 'PostgreSQL');
+        const store = await openStore({ url: location.url, dataDir: location.dataDir });
+        try {
+          const read = await store.requestLog.get('from-an-older-gateway');
+          assert.deepEqual([read?.requestId, read?.attempt, read?.deployment], ['from-an-older-gateway', 1, null]);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await database.close();
+        await location.cleanup();
+      }
     });
 
     test('round-trips every field exactly', async () => {
@@ -368,4 +427,30 @@ for (const target of targets) {
       }
     });
   });
+}
+
+/** A ledger row with only the columns of migration 0001, as the gateway of that time wrote it. */
+async function insertBareRow(db: StoreDatabase, id: string, postgres: boolean): Promise<void> {
+  await db
+    .insertInto('request_log')
+    .values({
+      id,
+      created_at: 1,
+      endpoint: 'chat',
+      model: 'm',
+      provider: 'p',
+      upstream_model: 'u',
+      stream: postgres ? false : 0,
+      status: 200,
+      error_code: null,
+      prompt_tokens: 1,
+      completion_tokens: 1,
+      cached_tokens: 0,
+      cache_write_tokens: 0,
+      reasoning_tokens: 0,
+      cost_micro_usd: 0,
+      latency_ms: 1,
+      ttft_ms: null,
+    })
+    .execute();
 }

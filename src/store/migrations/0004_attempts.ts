@@ -4,20 +4,26 @@
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  // Nullable so SQLite can add it to a filled table; every row is given one here and every insert writes one.
-  await db.schema.alterTable('request_log').addColumn('request_id', 'text').execute();
+  // SQLite adds a NOT NULL column to a filled table only with a default. The same DDL on both dialects keeps
+  // one schema; '' is replaced here in every existing row, every insert of this version writes the column,
+  // and a row a gateway without this migration writes meanwhile is still taken (read back as its own request).
+  await db.schema
+    .alterTable('request_log')
+    .addColumn('request_id', 'text', (column) => column.notNull().defaultTo(''))
+    .execute();
   await db.schema
     .alterTable('request_log')
     .addColumn('attempt', 'integer', (column) => column.notNull().defaultTo(1))
     .execute();
   await db.schema.alterTable('request_log').addColumn('deployment', 'text').execute();
-  await sql`update request_log set request_id = id where request_id is null`.execute(db);
+  await sql`update request_log set request_id = id`.execute(db);
+  // The attempts of one request, in order.
   await db.schema.createIndex('request_log_request_id_idx').on('request_log').columns(['request_id', 'attempt']).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('request_log_request_id_idx').execute();
-  await db.schema.alterTable('request_log').dropColumn('deployment').execute();
-  await db.schema.alterTable('request_log').dropColumn('attempt').execute();
-  await db.schema.alterTable('request_log').dropColumn('request_id').execute();
+  for (const column of ['deployment', 'attempt', 'request_id']) {
+    await db.schema.alterTable('request_log').dropColumn(column).execute();
+  }
 }
