@@ -5,6 +5,30 @@ import type { SimulatorOptions } from './simulator.js';
 export const USAGE =
   'usage: simulator [--port N] [--host H] [--latency-ms N] [--first-token-ms N] [--chunk-delay-ms N] [--chunks N] [--tail-ratio R --tail-ms N] [--seed N] [--reply TEXT] [--keys k1,k2]';
 
+export const HELP = `${USAGE}
+
+A provider simulator speaking the OpenAI, Anthropic and Gemini wire formats (see docs/simulator.md).
+
+  --port N            port to bind (default 0: any free port)
+  --host H            address to bind (default 127.0.0.1)
+  --latency-ms N      delay before the response headers (default 0)
+  --first-token-ms N  delay before the first token of every answer: a JSON answer waits it before its
+                      headers, a stream after its headers and before its first chunk (default 0)
+  --chunk-delay-ms N  delay between stream chunks (default 0)
+  --chunks N          text chunks a streamed answer is split into (default one per word)
+  --tail-ratio R      a long tail: this share of requests (0..1), drawn per request, waits --tail-ms more
+  --tail-ms N         before its first token; counted in GET /_sim/stats as tailDelayed (default 0: off)
+  --seed N            seeds the tail's draws so a run is repeatable (default: random)
+  --reply TEXT        fixed answer text (default derived from the prompt)
+  --keys k1,k2        accept only these credentials (default any key)
+  --help              print this text
+`;
+
+/** --help is looked for before parsing, so it works next to flags that would not parse. */
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
 function count(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);

@@ -1,11 +1,16 @@
 // Runs the provider simulator as its own process:
 //   node dist/src/simulator/cli.js --port 9100 [--host H] [--latency-ms N] [--first-token-ms N]
-//     [--chunk-delay-ms N] [--chunks N] [--reply TEXT] [--keys k1,k2]
+//     [--chunk-delay-ms N] [--chunks N] [--tail-ratio R --tail-ms N] [--seed N] [--reply TEXT] [--keys k1,k2]
+//   node dist/src/simulator/cli.js --help
 // Prints one line `simulator listening on http://127.0.0.1:PORT` and runs until SIGTERM or SIGINT.
-import { USAGE, parseCliOptions } from './cli-options.js';
+import { HELP, USAGE, parseCliOptions, wantsHelp } from './cli-options.js';
 import { startSimulator, type SimulatorOptions } from './simulator.js';
 
 async function main(): Promise<void> {
+  if (wantsHelp(process.argv.slice(2))) {
+    process.stdout.write(HELP);
+    return;
+  }
   let options: SimulatorOptions;
   try {
     options = parseCliOptions(process.argv.slice(2));

@@ -73,29 +73,38 @@ async function respond(
   }
   const result = match.handler(simRequest, state.context, match.model);
   const faults = pickFaults(state.faults, result, dialect.family);
-  // The long tail: drawn per request; it delays the first token (a JSON answer is its first token).
-  const tail = state.timing.tailMs > 0 && state.random() < state.timing.tailRatio ? state.timing.tailMs : 0;
-  if (tail > 0) state.stats.tailDelayed += 1;
-  const streamed = result.reply.kind === 'stream';
-  const delay = state.timing.latencyMs + (faults.latency?.kind === 'latency' ? faults.latency.delayMs : 0) + (streamed ? 0 : tail);
-  if (delay > 0) await state.timers.sleep(delay);
-  if (response.destroyed) return;
   const outcome = faults.outcome;
+  const reply =
+    outcome?.kind === 'status' ? dialect.statusError(simRequest, outcome.status, outcome.message, outcome.retryAfter) : result.reply;
+  const firstToken = firstTokenDelay(state);
+  // A JSON answer is its own first token, so its first-token wait comes before the headers, in one timer.
+  const beforeHeaders = latencyDelay(state, faults) + (reply.kind === 'json' && outcome?.kind !== 'reset' ? firstToken : 0);
+  if (beforeHeaders > 0) await state.timers.sleep(beforeHeaders);
+  if (response.destroyed) return;
   if (outcome?.kind === 'reset') {
     request.socket.destroy();
     return;
   }
-  const reply =
-    outcome?.kind === 'status' ? dialect.statusError(simRequest, outcome.status, outcome.message, outcome.retryAfter) : result.reply;
   if (reply.kind === 'json') {
     writeReply(response, reply, dialect.family, simRequest.id);
     return;
   }
   addRequestId(reply, dialect.family, simRequest.id);
-  const firstToken = faults['first-token']?.kind === 'slow-first-token' ? faults['first-token'].delayMs : 0;
-  const timing = { firstTokenMs: state.timing.firstTokenMs + firstToken + tail, chunkDelayMs: state.timing.chunkDelayMs };
+  const slow = faults['first-token']?.kind === 'slow-first-token' ? faults['first-token'].delayMs : 0;
+  const timing = { firstTokenMs: firstToken + slow, chunkDelayMs: state.timing.chunkDelayMs };
   const streamFault = outcome !== undefined && 'afterChunks' in outcome ? outcome : undefined;
   await writeStream(response, reply, timing, streamFault, state.timers);
+}
+
+function latencyDelay(state: SimulatorState, faults: PickedFaults): number {
+  return state.timing.latencyMs + (faults.latency?.kind === 'latency' ? faults.latency.delayMs : 0);
+}
+
+/** The configured first-token wait, plus the long tail when this request draws it (one draw per request that reaches its handler). */
+function firstTokenDelay(state: SimulatorState): number {
+  const tail = state.drawTail();
+  if (tail > 0) state.stats.tailDelayed += 1;
+  return state.timing.firstTokenMs + tail;
 }
 
 type PickedFaults = Partial<Record<FaultSlot, SimulatorFault>>;

@@ -1,8 +1,9 @@
 // The mutable state of one running simulator, shared by the request flow and the admin routes.
 import type { RequestLog } from './request-log.js';
 import type { SimContext } from './sim-reply.js';
+import type { TailDraw } from './latency-tail.js';
 import type { FaultQueue } from './simulator-fault.js';
-import type { Timers } from './timers.js';
+import type { SimulatorTimers } from './timers.js';
 
 export type SimulatorStats = {
   requests: number;
@@ -14,13 +15,13 @@ export type SimulatorStats = {
 };
 
 export type SimulatorState = {
-  timing: { latencyMs: number; firstTokenMs: number; chunkDelayMs: number; tailRatio: number; tailMs: number };
-  /** Draws in [0, 1): seeded when the simulator was given a seed, so a run's tail is repeatable. */
-  random(): number;
+  timing: { latencyMs: number; firstTokenMs: number; chunkDelayMs: number };
+  /** The long-tail wait of the next request (0 for most); seeded when the simulator was given a seed. */
+  drawTail: TailDraw;
   faults: FaultQueue;
   log: RequestLog;
   stats: SimulatorStats;
-  timers: Timers;
+  timers: SimulatorTimers;
   context: SimContext;
   isAccepted(key: string | undefined): boolean;
   nextId(): string;

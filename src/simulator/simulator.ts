@@ -4,15 +4,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TextSplitter } from './answer-plan.js';
+import { createTailDraw } from './latency-tail.js';
 import { handleRequest } from './request-flow.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
 import { FaultQueue, type SimulatorFault } from './simulator-fault.js';
 import type { SimulatorState, SimulatorStats } from './simulator-state.js';
-import { Timers } from './timers.js';
+import { Timers, type SimulatorTimers } from './timers.js';
 
+export { createTailDraw, mulberry32, type TailDraw } from './latency-tail.js';
 export type { RecordedRequest } from './request-log.js';
 export type { SimulatorFamily, SimulatorFault } from './simulator-fault.js';
 export type { SimulatorStats } from './simulator-state.js';
+export type { SimulatorTimers } from './timers.js';
 
 export type SimulatorOptions = {
   /** Default 127.0.0.1. */
@@ -21,14 +24,14 @@ export type SimulatorOptions = {
   port?: number;
   /** Delay before response headers, in ms. */
   latencyMs?: number;
-  /** Extra delay before the first stream chunk, in ms. */
+  /** Delay before the first token, in ms: a JSON answer waits it before its headers, a stream after its headers. */
   firstTokenMs?: number;
   /** Delay between stream chunks, in ms. */
   chunkDelayMs?: number;
   /** A long tail: this share of requests (0..1) waits `tailMs` more before its first token (JSON: before the answer). */
   tailRatio?: number;
   tailMs?: number;
-  /** Seeds the tail's draws (mulberry32); absent: Math.random. */
+  /** Seeds the tail's draws (mulberry32), so a run is repeatable; absent: Math.random. */
   seed?: number;
   /** How many text chunks a streamed answer is split into; default one per word. */
   chunks?: number;
@@ -38,6 +41,8 @@ export type SimulatorOptions = {
   keys?: string[];
   /** How many recent requests requests() keeps (default 1000; 0 records nothing). */
   maxRecordedRequests?: number;
+  /** Takes every delay; default real timers. A test passes its own to release delays one by one. */
+  timers?: SimulatorTimers;
 };
 
 export type SimulatorHandle = {
@@ -86,14 +91,12 @@ function createState(options: SimulatorOptions): SimulatorState {
       latencyMs: options.latencyMs ?? 0,
       firstTokenMs: options.firstTokenMs ?? 0,
       chunkDelayMs: options.chunkDelayMs ?? 0,
-      tailRatio: options.tailRatio ?? 0,
-      tailMs: options.tailMs ?? 0,
     },
-    random: options.seed === undefined ? Math.random : mulberry32(options.seed),
+    drawTail: createTailDraw(options),
     faults: new FaultQueue(),
     log: new RequestLog(options.maxRecordedRequests ?? DEFAULT_RECORDED_REQUESTS),
     stats: { requests: 0, byRoute: {}, abandoned: 0, tailDelayed: 0 },
-    timers: new Timers(),
+    timers: options.timers ?? new Timers(),
     context: { reply: options.reply, splitter: new TextSplitter(options.chunks) },
     isAccepted: (key) => isAcceptedKey(key, accepted),
     nextId: () => {
@@ -128,22 +131,10 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function close(server: Server, timers: Timers): Promise<void> {
+function close(server: Server, timers: SimulatorTimers): Promise<void> {
   timers.clear();
   return new Promise((resolve, reject) => {
     server.close((error) => (error === undefined ? resolve() : reject(error)));
     server.closeAllConnections();
   });
-}
-
-/** A small seeded generator (mulberry32): the same seed draws the same sequence. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import type { SimStreamReply } from './sim-reply.js';
 import type { StreamFault } from './simulator-fault.js';
-import type { Timers } from './timers.js';
+import type { SimulatorTimers } from './timers.js';
 
 export type StreamTiming = { firstTokenMs: number; chunkDelayMs: number };
 
@@ -14,7 +14,7 @@ export async function writeStream(
   reply: SimStreamReply,
   timing: StreamTiming,
   fault: StreamFault | undefined,
-  timers: Timers,
+  timers: SimulatorTimers,
 ): Promise<void> {
   const { frames } = reply;
   response.writeHead(200, reply.headers);
