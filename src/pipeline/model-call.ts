@@ -22,11 +22,14 @@ import type { CallContext } from '../providers/spec.js';
 import type { RequestLogEntry } from '../store/types.js';
 import { blameBroughtKey, type CredentialSource } from './call-credential.js';
 import { captureBodies, type BodyCapture } from './body-capture.js';
-import { CallMeter, type CallSettlement, type MeterPorts } from './call-meter.js';
+import { CallMeter, type MeterPorts } from './call-meter.js';
 import type { ModelDirectory, Route } from './model-directory.js';
 import { hedgeLost } from './stream-prime.js';
 import type { DeploymentStats } from './routing/deployment-stats.js';
+import { CommitGate } from './routing/commit-gate.js';
+import { requestFallbacks, withRequestTimeouts } from './routing/request-options.js';
 import type { Candidate, Deployment, Router, RoutingPolicy } from './routing/router.js';
+import { SettlementGroup } from './routing/settlement-group.js';
 
 export type ModelCallDeps = {
   directory: ModelDirectory;
@@ -76,10 +79,6 @@ export type ModelCallRequest = {
 export type ServeAttempt = (call: ModelCall) => Promise<void>;
 
 const none: OrganizationCredentials = { has: () => false, next: () => undefined };
-
-export const fallbacksHeader = 'x-switchyard-fallbacks';
-const timeoutHeader = 'x-switchyard-timeout-ms';
-const firstTokenTimeoutHeader = 'x-switchyard-first-token-timeout-ms';
 
 export async function runModelCall(deps: ModelCallDeps, exchange: Exchange, request: ModelCallRequest, serve: ServeAttempt): Promise<void> {
   const { principal } = exchange;
@@ -243,50 +242,6 @@ function hedgeDelay(deps: ModelCallDeps, hedge: NonNullable<RoutingPolicy['hedge
   return Math.max(hedge.minDelayMs, deps.stats.p95(deployment) ?? hedge.minDelayMs);
 }
 
-/**
- * Which attempt may write to the client: the first to reach its commit point (a stream's first chunk, a
- * JSON answer complete). The others are cancelled at that moment.
- */
-class CommitGate {
-  /** Attempts started so far (X-Switchyard-Attempts). */
-  attempts = 0;
-  /** Which attempt the visibility headers describe now, and the attempt count they show. */
-  describedBy = 0;
-  describedAttempts = 0;
-  private winner: number | undefined;
-  private readonly running = new Map<number, AbortController>();
-
-  get committed(): boolean {
-    return this.winner !== undefined;
-  }
-
-  isWinner(attempt: number): boolean {
-    return this.winner === attempt;
-  }
-
-  join(attempt: number, controller: AbortController): void {
-    this.running.set(attempt, controller);
-  }
-
-  leave(attempt: number): void {
-    this.running.delete(attempt);
-  }
-
-  claim(attempt: number): boolean {
-    if (this.winner !== undefined) return this.winner === attempt;
-    this.winner = attempt;
-    for (const [other, controller] of this.running) {
-      if (other !== attempt) controller.abort(hedgeLost(attempt));
-    }
-    return true;
-  }
-
-  cancelAll(reason: unknown): void {
-    for (const controller of this.running.values()) controller.abort(reason);
-  }
-}
-
-
 type AttemptPlan = {
   candidate: Candidate;
   attempt: number;
@@ -411,103 +366,6 @@ function credentialFor(exchange: Exchange, candidate: Candidate, stored: Organiz
   const storedKey = stored.next(candidate.route.entry.provider);
   if (storedKey === undefined) return { apiKey: undefined, source: 'server', credential: 'server' };
   return { apiKey: storedKey.key, source: 'organization', credential: storedKey.id };
-}
-
-function requestFallbacks(exchange: Exchange, fromBody: readonly string[], max: number): string[] {
-  const header = exchange.request.headers[fallbacksHeader];
-  const fromHeader = typeof header === 'string' ? header.split(',').map((name) => name.trim()).filter((name) => name !== '') : [];
-  const names = [...fromBody, ...fromHeader];
-  if (names.length > max) {
-    throw new GatewayError('invalid_request', `At most ${max} fallback models may be named; this request names ${names.length}.`, {
-      param: 'fallbacks',
-    });
-  }
-  return names;
-}
-
-/** X-Switchyard-Timeout-Ms and X-Switchyard-First-Token-Timeout-Ms may shorten the configured timeouts, never lengthen them. */
-function withRequestTimeouts(policy: RoutingPolicy, exchange: Exchange): RoutingPolicy {
-  const total = timeoutFromHeader(exchange, timeoutHeader);
-  const firstToken = timeoutFromHeader(exchange, firstTokenTimeoutHeader);
-  if (total === undefined && firstToken === undefined) return policy;
-  return {
-    ...policy,
-    timeouts: {
-      ...policy.timeouts,
-      totalMs: Math.min(policy.timeouts.totalMs, total ?? Infinity),
-      firstTokenMs: Math.min(policy.timeouts.firstTokenMs, firstToken ?? Infinity),
-    },
-  };
-}
-
-function timeoutFromHeader(exchange: Exchange, name: string): number | undefined {
-  const value = exchange.request.headers[name];
-  if (value === undefined) return undefined;
-  const parsed = typeof value === 'string' && /^\d{1,9}$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(parsed) || parsed < 1) {
-    throw new GatewayError('invalid_request', `The header ${name} must be a whole number of milliseconds (at least 1); got '${String(value)}'.`, {
-      param: name,
-    });
-  }
-  return parsed;
-}
-
-/**
- * The limits step settles once per request, with what every attempt used together: each attempt's meter
- * reports to a part, and the admission settles when the last attempt has ended and no other will start.
- */
-class SettlementGroup {
-  private open = 0;
-  private closed = false;
-  private settled = false;
-  private usage: Usage | undefined;
-  private cost = 0;
-
-  constructor(private readonly admission: Admission | undefined) {}
-
-  part(): CallSettlement {
-    this.open += 1;
-    let done = false;
-    return {
-      overage: this.admission?.overage === true,
-      settle: (usage, cost) => {
-        if (done) return;
-        done = true;
-        this.add(usage, cost);
-        this.open -= 1;
-        this.settleIfDone();
-      },
-    };
-  }
-
-  close(): void {
-    this.closed = true;
-    this.settleIfDone();
-  }
-
-  private add(usage: Usage | undefined, cost: number): void {
-    this.cost += cost;
-    if (usage === undefined) return;
-    if (this.usage === undefined) {
-      this.usage = usage;
-      return;
-    }
-    const sum = this.usage;
-    this.usage = {
-      input: {
-        total: sum.input.total + usage.input.total,
-        cacheRead: sum.input.cacheRead + usage.input.cacheRead,
-        cacheWrite: sum.input.cacheWrite + usage.input.cacheWrite,
-      },
-      output: { total: sum.output.total + usage.output.total, reasoning: sum.output.reasoning + usage.output.reasoning },
-    };
-  }
-
-  private settleIfDone(): void {
-    if (!this.closed || this.open > 0 || this.settled) return;
-    this.settled = true;
-    this.admission?.settle(this.usage, this.cost);
-  }
 }
 
 /**
