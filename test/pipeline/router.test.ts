@@ -121,3 +121,15 @@ test('repeated deployments of one model are numbered; an unknown provider stops 
     /routing\.groups\.x: unknown provider 'nope'/,
   );
 });
+
+test('deployment stats: the p95 of recent first-token times, known after 20, refreshed every 20 new ones', () => {
+  const stats = new DeploymentStats();
+  for (let ms = 1; ms <= 19; ms++) stats.firstToken('d', ms);
+  assert.equal(stats.p95('d'), undefined);
+  stats.firstToken('d', 20);
+  assert.equal(stats.p95('d'), 19);
+  for (let index = 0; index < 19; index++) stats.firstToken('d', 1000);
+  assert.equal(stats.p95('d'), 19, 'not sorted again before 20 new times');
+  stats.firstToken('d', 1000);
+  assert.equal(stats.p95('d'), 1000);
+});

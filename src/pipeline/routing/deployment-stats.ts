@@ -6,7 +6,10 @@ const SAMPLES = 200;
 /** Weight of the newest first-token time in the moving average. */
 const ALPHA = 0.2;
 
-type Entry = { inFlight: number; ewma: number | undefined; samples: number[]; next: number };
+/** The p95 is sorted afresh after this many new first-token times, not on every hedged request. */
+const P95_EVERY = 20;
+
+type Entry = { inFlight: number; ewma: number | undefined; samples: number[]; next: number; p95: number | undefined; sinceP95: number };
 
 export class DeploymentStats {
   private readonly entries = new Map<string, Entry>();
@@ -14,7 +17,7 @@ export class DeploymentStats {
   private entry(id: string): Entry {
     let entry = this.entries.get(id);
     if (entry === undefined) {
-      entry = { inFlight: 0, ewma: undefined, samples: [], next: 0 };
+      entry = { inFlight: 0, ewma: undefined, samples: [], next: 0, p95: undefined, sinceP95: 0 };
       this.entries.set(id, entry);
     }
     return entry;
@@ -35,6 +38,7 @@ export class DeploymentStats {
     if (entry.samples.length < SAMPLES) entry.samples.push(ms);
     else entry.samples[entry.next] = ms;
     entry.next = (entry.next + 1) % SAMPLES;
+    entry.sinceP95 += 1;
   }
 
   inFlight(id: string): number {
@@ -48,10 +52,13 @@ export class DeploymentStats {
 
   /** The 95th percentile of the recent first-token times; undefined with fewer than `least` of them. */
   p95(id: string, least = 20): number | undefined {
-    const samples = this.entries.get(id)?.samples;
-    if (samples === undefined || samples.length < least) return undefined;
-    const sorted = [...samples].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)];
+    const entry = this.entries.get(id);
+    if (entry === undefined || entry.samples.length < least) return undefined;
+    if (entry.p95 === undefined || entry.sinceP95 >= P95_EVERY) {
+      entry.p95 = percentile95(entry.samples)!;
+      entry.sinceP95 = 0;
+    }
+    return entry.p95;
   }
 
   snapshot(): Array<{ deployment: string; inFlight: number; latencyMs: number | null; p95Ms: number | null }> {
@@ -59,7 +66,13 @@ export class DeploymentStats {
       deployment,
       inFlight: entry.inFlight,
       latencyMs: entry.ewma === undefined ? null : Math.round(entry.ewma),
-      p95Ms: this.p95(deployment, 1) ?? null,
+      p95Ms: percentile95(entry.samples),
     }));
   }
+}
+
+function percentile95(samples: readonly number[]): number | null {
+  if (samples.length === 0) return null;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)]!;
 }
