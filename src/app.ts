@@ -17,14 +17,19 @@ import { createCallLimits } from './limits/call-limits.js';
 import { createMinuteWindow } from './limits/minute-window.js';
 import { createPolicySource } from './limits/policies.js';
 import type { Logger } from './observability/logger.js';
+import { countedRequestLog, createMetrics, type Metrics } from './observability/metrics.js';
 import { createModelDirectory, type ModelDirectory } from './pipeline/model-directory.js';
 import { DeploymentStats } from './pipeline/routing/deployment-stats.js';
 import { createRouter, defaultTimeouts } from './pipeline/routing/router.js';
 import { createProviders, providerIds, type ProviderSet } from './providers/registry.js';
 import type { Limiter } from './state/limiter.js';
+import { cacheLimits, type ResponseCache } from './state/response-cache.js';
+import { createMemoryResponseCache } from './state/memory/memory-response-cache.js';
+import type { ResponseCaching } from './pipeline/cache/response-caching.js';
 import { createMemoryLimiter } from './state/memory/memory-limiter.js';
 import type { Store } from './store/types.js';
 import { deploymentHealthRoute, healthRoute } from './surfaces/health.js';
+import { metricsRoute } from './surfaces/metrics-route.js';
 import { createCircuitBreakers, type BreakerStore } from './state/circuit-breakers.js';
 import { createMemoryBreakerStore } from './state/memory/memory-breaker-store.js';
 import { anthropicRoutes, renderAnthropicError } from './surfaces/anthropic/anthropic-routes.js';
@@ -44,6 +49,8 @@ export type AppPorts = {
   limiter?: Limiter;
   /** Where circuit breakers are shared (Redis); absent: this process's memory. */
   breakerStore?: BreakerStore;
+  /** Where the response cache keeps answers (Redis, shared by replicas); absent: this process's memory. */
+  responseCache?: ResponseCache;
 };
 
 export type App = {
@@ -68,7 +75,7 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
     providers.adapterFor,
   );
   const stats = new DeploymentStats();
-  const router = createRouter({ config: config.routing, directory, providers, stats });
+  const router = createRouter({ config: config.routing, directory, providers, stats, groupStore: ports.store.routingGroups });
   const breakerConfig = config.routing.breaker;
   const breakers = breakerConfig.enabled
     ? createCircuitBreakers(ports.breakerStore ?? createMemoryBreakerStore(), {
@@ -77,7 +84,12 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
         logger: ports.logger,
       })
     : undefined;
-  const meter = { requestLog: ports.store.requestLog, logger: ports.logger, logRequests: config.logging.requests };
+  const metrics: Metrics | undefined = config.metrics.enabled
+    ? createMetrics({ breakers, stats, catalogue: directory.catalogue, deployments: () => router.deployments().map((each) => each.id) })
+    : undefined;
+  // Every ledger row is also counted in the metrics (one per model-call attempt).
+  const requestLog = metrics === undefined ? ports.store.requestLog : countedRequestLog(ports.store.requestLog, metrics);
+  const meter = { requestLog, logger: ports.logger, logRequests: config.logging.requests };
   const limiter = ports.limiter ?? createMemoryLimiter();
   const identity = createIdentity(config, ports, limiter);
   const { authenticator, vault } = identity;
@@ -96,6 +108,7 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
     recordEvents: (events) => ports.store.access.recordEvents(events),
     logger: ports.logger,
   });
+  const cache = responseCaching(config, ports);
   const bodyLog = config.logging.bodies;
   const bodies = bodyLog.enabled ? { log: ports.store.bodies, maxBytes: bodyLog.maxBytes } : undefined;
   const pruneBodies = bodyLog.enabled ? scheduleBodyPruning(ports, bodyLog.retentionDays) : undefined;
@@ -111,16 +124,19 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
     connectionFor: providers.connectionFor,
     limits,
     ...(bodies === undefined ? {} : { bodies }),
+    ...(cache === undefined ? {} : { cache }),
   };
   const routes: Route[] = [
     healthRoute(config.server.environment),
     deploymentHealthRoute({ router, stats, breakers }),
+    ...(metrics === undefined ? [] : [metricsRoute({ metrics, public: config.metrics.public, isOperator: async (id) => (await ports.store.access.getOrganization(id))?.isOperator === true })]),
     ...openAIRoutes(modelDeps),
     ...anthropicRoutes(modelDeps),
     ...geminiRoutes(modelDeps),
     ...simpleRoutes(modelDeps),
     ...nativeRoutes({ ...modelDeps, providers, providerIds }),
     ...platformRoutes({
+      routingGroups: { store: ports.store.routingGroups, directory, forget: router.forget },
       identity,
       bodyLimit: config.server.bodyLimit,
       trustProxy: config.server.trustProxy,
@@ -165,6 +181,21 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
       });
       await providers.close();
     },
+  };
+}
+
+/** The response cache when `cache.enabled`: the port's store (Redis) or one in this process's memory. */
+function responseCaching(config: Readonly<Config>, ports: AppPorts): ResponseCaching | undefined {
+  const settings = config.cache;
+  if (!settings.enabled) return undefined;
+  const limits = { maxBytes: settings.maxBytes, ...(settings.maxEntryBytes === undefined ? {} : { maxEntryBytes: settings.maxEntryBytes }) };
+  return {
+    store: ports.responseCache ?? createMemoryResponseCache(limits),
+    ttlMs: settings.ttlSeconds * 1000,
+    shared: settings.shared,
+    maxTemperature: settings.maxTemperature,
+    maxEntryBytes: cacheLimits(limits).maxEntryBytes,
+    logger: ports.logger,
   };
 }
 

@@ -39,12 +39,22 @@ async function main(): Promise<void> {
   const redis = await maybeConnectRedis(config);
   const limiter = redis === undefined ? undefined : (await import('./state/redis/redis-limiter.js')).createRedisLimiter(redis, { prefix: config.limits.redisPrefix });
   const breakerStore = redis === undefined ? undefined : (await import('./state/redis/redis-breaker-store.js')).createRedisBreakerStore(redis, { prefix: config.routing.breaker.redisPrefix });
+  // With Redis the response cache is shared by every replica on the prefix, within one byte bound.
+  const responseCache =
+    redis === undefined || !config.cache.enabled
+      ? undefined
+      : (await import('./state/redis/redis-response-cache.js')).createRedisResponseCache(redis, {
+          prefix: config.cache.redisPrefix,
+          maxBytes: config.cache.maxBytes,
+          ...(config.cache.maxEntryBytes === undefined ? {} : { maxEntryBytes: config.cache.maxEntryBytes }),
+        });
   const app = createApp(config, {
     store,
     logger,
     masterKey: masterKey.key,
     ...(limiter === undefined ? {} : { limiter }),
     ...(breakerStore === undefined ? {} : { breakerStore }),
+    ...(responseCache === undefined ? {} : { responseCache }),
   });
   const { url } = await app.listen();
   printBanner(config, url, store.dialect, simulator !== undefined, [...app.providers.adapters.keys()], bootstrap);

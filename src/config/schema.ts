@@ -203,6 +203,14 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** GET /metrics in the Prometheus text format (docs/metrics.md). */
+  metrics: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** No credential needed: for a scraper on a private network (otherwise admin keys with the `models` domain). */
+      public: z.boolean().default(false),
+    })
+    .prefault({}),
   providers: z.record(z.string(), providerConfigSchema).default({}),
   models: z.array(modelConfigSchema).default([]),
   routing: z
@@ -230,6 +238,27 @@ export const configSchema = z.strictObject({
           redisPrefix: z.string().min(1).max(100).default('switchyard:breaker:'),
         })
         .prefault({}),
+    })
+    .prefault({}),
+  /** The response cache: exact-match answers by normalised request (docs/caching.md). */
+  cache: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** How long an answer is kept. */
+      ttlSeconds: z.number().int().min(1).max(30 * 24 * 3600).default(3600),
+      /** Most bytes held in all (keys and values); with Redis, shared by every replica on the prefix. */
+      maxBytes: z.number().int().min(1024).max(2 ** 40).default(64 * 1024 * 1024),
+      /** Most bytes of one answer; default an eighth of maxBytes. */
+      maxEntryBytes: z.number().int().min(256).optional(),
+      /** One cache for every organization; by default each organization (and each brought key) has its own. */
+      shared: z.boolean().default(false),
+      /**
+       * Requests with a higher temperature are not cached (their answers are meant to vary); a request that sets
+       * none counts as 1, the providers' default. `X-Switchyard-Cache: force` caches one anyway.
+       */
+      maxTemperature: z.number().min(0).max(2).default(0),
+      /** With Redis: the key prefix of the shared cache. */
+      redisPrefix: z.string().min(1).max(100).default('switchyard:cache:'),
     })
     .prefault({}),
   simulator: z

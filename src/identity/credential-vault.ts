@@ -11,6 +11,8 @@ export type OrganizationCredentials = {
   has(provider: string): boolean;
   /** The next credential for `provider` (round-robin over the organization's credentials), or undefined. */
   next(provider: string): StoredKey | undefined;
+  /** One stored credential by its id (a deployment of the organization's own groups names it), or undefined. */
+  byId(id: string): StoredKey | undefined;
 };
 
 export type CredentialVault = {
@@ -35,11 +37,13 @@ export function createCredentialVault(options: {
     const records = await options.store.listProviderCredentials(organizationId);
     const byProvider = new Map<string, StoredKey[]>();
     const broken = new Map<string, string>();
+    const byId = new Map<string, StoredKey>();
     for (const record of records) {
       try {
         const key = options.box.open(record.sealedKey, credentialContext(organizationId, record.id));
         const list = byProvider.get(record.provider) ?? [];
         list.push({ id: record.id, key });
+        byId.set(record.id, { id: record.id, key });
         byProvider.set(record.provider, list);
       } catch (error) {
         if (!(error instanceof SecretBoxError)) throw error;
@@ -50,6 +54,7 @@ export function createCredentialVault(options: {
     const cursors = new Map<string, number>();
     return {
       has: (provider) => byProvider.has(provider) || broken.has(provider),
+      byId: (id) => byId.get(id),
       next(provider) {
         const keys = byProvider.get(provider);
         if (keys === undefined) {

@@ -11,7 +11,7 @@ export type CredentialSource = 'server' | 'organization' | 'byok';
 /** `credential` names what served the call in the ledger: `server`, `byok` or the stored credential's id. */
 export type RoutedCall = { route: Route; apiKey: string | undefined; source: CredentialSource; credential: string };
 
-const none: OrganizationCredentials = { has: () => false, next: () => undefined };
+const none: OrganizationCredentials = { has: () => false, next: () => undefined, byId: () => undefined };
 
 export async function routeWithCredential(
   directory: ModelDirectory,

@@ -104,6 +104,8 @@ export class CallMeter {
     if (this.done) return 0;
     this.done = true;
     usage ??= this.abandonedUsage;
+    // An answer from the response cache used no provider: its row counts no tokens and costs nothing.
+    if (this.cacheStatus === 'HIT') usage = undefined;
     const now = performance.now();
     const counted = usage ?? emptyUsage();
     const cost = usage ? this.cost(usage) : 0;

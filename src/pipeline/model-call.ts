@@ -11,12 +11,12 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Capability } from '../core/catalogue.js';
-import type { Usage } from '../core/chat.js';
+import type { ChatResult, EmbedResult, StreamPart, Usage } from '../core/chat.js';
+import type { ForwardedResponse } from '../providers/spec.js';
 import type { CircuitBreakers } from '../state/circuit-breakers.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import type { Exchange } from '../http/server.js';
 import type { CredentialVault, OrganizationCredentials } from '../identity/credential-vault.js';
-import type { Admission, CallLimits, CallRequest } from '../limits/call-limits.js';
 import type { ProviderConnection } from '../providers/registry.js';
 import type { CallContext } from '../providers/spec.js';
 import type { RequestLogEntry } from '../store/types.js';
@@ -26,10 +26,16 @@ import { CallMeter, type MeterPorts } from './call-meter.js';
 import type { ModelDirectory, Route } from './model-directory.js';
 import { hedgeLost } from './stream-prime.js';
 import type { DeploymentStats } from './routing/deployment-stats.js';
+import { applyLimits } from './call-admission.js';
+import { serveHit } from './cache/cache-hit.js';
 import { CommitGate } from './routing/commit-gate.js';
 import { requestFallbacks, withRequestTimeouts } from './routing/request-options.js';
 import type { Candidate, Deployment, Router, RoutingPolicy } from './routing/router.js';
 import { SettlementGroup } from './routing/settlement-group.js';
+import { CacheRecorder, decideCaching, lookUp, type CacheDecision, type CacheSpec, type ResponseCaching } from './cache/response-caching.js';
+import type { CallLimits } from '../limits/call-limits.js';
+
+export { applyLimits };
 
 export type ModelCallDeps = {
   directory: ModelDirectory;
@@ -48,6 +54,8 @@ export type ModelCallDeps = {
   breakers?: CircuitBreakers;
   /** Most fallback models one request may name. */
   maxRequestFallbacks?: number;
+  /** The response cache; absent: off (every call answers X-Cache: SKIP). */
+  cache?: ResponseCaching;
   random?: () => number;
 };
 
@@ -62,6 +70,8 @@ export type ModelCall = {
   last: boolean;
   /** Whether the client asked for a stream (a JSON answer commits when it is complete; see CallMeter.commit). */
   stream: boolean;
+  /** Records this attempt's answer in the response cache (see upstream() and the relays); absent: not cached. */
+  cache?: CacheRecorder;
 };
 
 export type ModelCallRequest = {
@@ -73,12 +83,14 @@ export type ModelCallRequest = {
   body: unknown;
   /** Fallback models named in the body (`models` after the first, `fallbacks`). */
   fallbacks?: readonly string[];
+  /** How the surface answers from the response cache; absent: the call is never cached. */
+  cache?: CacheSpec;
 };
 
 /** Serves the call through one attempt: throws before the client's first byte to fall through, else ends the response. */
 export type ServeAttempt = (call: ModelCall) => Promise<void>;
 
-const none: OrganizationCredentials = { has: () => false, next: () => undefined };
+const none: OrganizationCredentials = { has: () => false, next: () => undefined, byId: () => undefined };
 
 export async function runModelCall(deps: ModelCallDeps, exchange: Exchange, request: ModelCallRequest, serve: ServeAttempt): Promise<void> {
   const { principal } = exchange;
@@ -89,7 +101,12 @@ export async function runModelCall(deps: ModelCallDeps, exchange: Exchange, requ
     stored = loaded instanceof Promise ? await loaded : loaded;
   }
   const fallbacks = requestFallbacks(exchange, request.fallbacks ?? [], deps.maxRequestFallbacks ?? 5);
+  // The organization's own model groups, read (and cached a few seconds) before planning.
+  const organizationId = principal?.organizationId ?? null;
+  const preparing = deps.router.prepare(organizationId);
+  if (preparing instanceof Promise) await preparing;
   const plan = deps.router.plan({
+    organizationId,
     model: request.model,
     capability: request.capability,
     fallbacks,
@@ -98,6 +115,11 @@ export async function runModelCall(deps: ModelCallDeps, exchange: Exchange, requ
   });
   const policy = withRequestTimeouts(plan.policy, exchange);
   const first = plan.candidates[0]!;
+  const caching = cacheDecision(deps, exchange, request, first);
+  if (caching.status === 'MISS' && caching.read) {
+    const answer = await lookUp(deps.cache!, caching.key);
+    if (answer !== undefined) return serveHit(deps, exchange, request, first, answer);
+  }
   const admitted = applyLimits(deps.limits, exchange, { requestId: exchange.requestId, body: request.body, entry: first.route.entry });
   const group = new SettlementGroup(admitted instanceof Promise ? await admitted : admitted);
   captureBodies(deps.bodies, exchange, request.body);
@@ -120,6 +142,7 @@ export async function runModelCall(deps: ModelCallDeps, exchange: Exchange, requ
       const { usable, probes } = await closedCandidates(deps.breakers, plan.candidates);
       const served = await runRound(deps, exchange, request, serve, {
         candidates: usable,
+        caching,
         finalRound: round === policy.retries.retries,
         stored,
         policy,
@@ -138,6 +161,21 @@ export async function runModelCall(deps: ModelCallDeps, exchange: Exchange, requ
   } finally {
     group.close();
   }
+}
+
+/** What the response cache does for this call (SKIP without a cache or a surface that replays); sets X-Cache. */
+function cacheDecision(deps: ModelCallDeps, exchange: Exchange, request: ModelCallRequest, first: Candidate): CacheDecision {
+  let decision: CacheDecision = { status: 'SKIP', reason: 'off' };
+  if (deps.cache !== undefined && request.cache !== undefined) {
+    // The model after aliasing: a configured group by its name (any of its deployments may answer), else the entry.
+    const { entry } = first.route;
+    // An organization's own group is named with its owner (`org:<id>/<group>`), so a shared cache keeps them apart.
+    const { id, grouped } = first.deployment;
+    const model = id.startsWith('org:') ? `group:${id.slice(0, id.lastIndexOf('/'))}` : grouped ? `group:${request.model}` : `${entry.provider}/${entry.upstreamId}`;
+    decision = decideCaching(deps.cache, exchange, request.cache, model, request.body);
+  }
+  exchange.response.setHeader('x-cache', decision.status);
+  return decision;
 }
 
 type RunState = { attempt: number; lastError: GatewayError | undefined; waitHint: number; tried: Set<string> };
@@ -163,6 +201,7 @@ async function closedCandidates(breakers: CircuitBreakers | undefined, candidate
 
 type RoundPlan = {
   candidates: readonly Candidate[];
+  caching: CacheDecision;
   finalRound: boolean;
   stored: OrganizationCredentials;
   policy: RoutingPolicy;
@@ -203,7 +242,7 @@ function runRound(deps: ModelCallDeps, exchange: Exchange, request: ModelCallReq
       const attempt = state.attempt;
       const last = attempt === policy.retries.maxAttempts || (round.finalRound && index === candidates.length - 1);
       running += 1;
-      const plan: AttemptPlan = { candidate, attempt, last, stored: round.stored, policy, deadline: round.deadline, group: round.group, gate };
+      const plan: AttemptPlan = { candidate, attempt, last, stored: round.stored, policy, deadline: round.deadline, group: round.group, gate, caching: round.caching };
       runAttempt(deps, exchange, request, plan, serve).then(
         () => finish(() => resolve(true)),
         (caught: unknown) => {
@@ -244,6 +283,7 @@ function hedgeDelay(deps: ModelCallDeps, hedge: NonNullable<RoutingPolicy['hedge
 
 type AttemptPlan = {
   candidate: Candidate;
+  caching: CacheDecision;
   attempt: number;
   last: boolean;
   stored: OrganizationCredentials;
@@ -285,6 +325,7 @@ async function runAttempt(deps: ModelCallDeps, exchange: Exchange, request: Mode
     principal: exchange.principal,
     credential,
   });
+  if (plan.caching.status === 'MISS') meter.cacheStatus = 'MISS';
   meter.settleWith(plan.group.part());
   meter.commitWith(() => {
     const won = plan.gate.claim(attempt);
@@ -329,9 +370,14 @@ async function runAttempt(deps: ModelCallDeps, exchange: Exchange, request: Mode
     onAbandonedUsage: (usage) => meter.noteAbandonedUsage(usage),
   };
   if (apiKey !== undefined) context.apiKey = apiKey;
+  const call: ModelCall = { route, meter, context, credential: source, deployment, last: plan.last, stream: request.stream };
+  if (plan.caching.status === 'MISS') {
+    const origin = { provider: route.entry.provider, model: `${route.entry.provider}/${route.entry.upstreamId}`, deployment: deployment.id };
+    call.cache = new CacheRecorder(deps.cache!, plan.caching.key, request.cache!, origin, request.stream);
+  }
   deps.stats.started(deployment.id);
   try {
-    await serve({ route, meter, context, credential: source, deployment, last: plan.last, stream: request.stream });
+    await serve(call);
     const ttft = meter.firstTokenMs;
     if (ttft !== undefined) deps.stats.firstToken(deployment.id, ttft);
     deps.breakers?.record(deployment.id, true);
@@ -363,26 +409,20 @@ function credentialFor(exchange: Exchange, candidate: Candidate, stored: Organiz
   const byok = exchange.principal?.providerKey;
   if (byok !== undefined) return { apiKey: byok, source: 'byok', credential: 'byok' };
   if (candidate.deployment.ownKey) return { apiKey: undefined, source: 'server', credential: `deployment:${candidate.deployment.id}` };
+  const bound = candidate.deployment.credentialId;
+  if (bound !== undefined) {
+    // An organization's group names the stored credential to use: never the server's key instead.
+    const key = stored.byId(bound);
+    if (key === undefined) {
+      throw new GatewayError('unavailable', `The stored credential '${bound}' of deployment '${candidate.deployment.id}' no longer exists.`, {
+        publicCode: 'credential_unavailable',
+      });
+    }
+    return { apiKey: key.key, source: 'organization', credential: key.id };
+  }
   const storedKey = stored.next(candidate.route.entry.provider);
   if (storedKey === undefined) return { apiKey: undefined, source: 'server', credential: 'server' };
   return { apiKey: storedKey.key, source: 'organization', credential: storedKey.id };
-}
-
-/**
- * Counts the call against its key's and organization's limits (and reserves from a prepaid balance); the
- * X-RateLimit-/X-Quota- headers go out either way. Returns what the meter settles when the call ends.
- */
-export function applyLimits(limits: CallLimits | undefined, exchange: Exchange, call: CallRequest): Admission | undefined | Promise<Admission> {
-  if (limits === undefined) return undefined;
-  const pending = limits.admit(exchange.principal, call);
-  if (pending instanceof Promise) return pending.then((admission) => answerAdmission(exchange, admission));
-  return answerAdmission(exchange, pending);
-}
-
-function answerAdmission(exchange: Exchange, admission: Admission): Admission {
-  for (const name in admission.headers) exchange.response.setHeader(name, admission.headers[name]!);
-  if (admission.refusal !== undefined) throw admission.refusal;
-  return admission;
 }
 
 /**
@@ -397,7 +437,7 @@ export function sameDialectConnection(deps: ModelCallDeps, call: ModelCall, dial
 }
 
 /** Awaits the provider; an error here is before the first byte, so the call is metered as failed and rethrown. */
-export async function upstream<T>(call: Pick<ModelCall, 'meter' | 'credential'> & Partial<Pick<ModelCall, 'stream'>>, promise: Promise<T>): Promise<T> {
+export async function upstream<T>(call: Pick<ModelCall, 'meter' | 'credential'> & Partial<Pick<ModelCall, 'stream' | 'cache'>>, promise: Promise<T>): Promise<T> {
   let result: T;
   try {
     result = await promise;
@@ -413,5 +453,18 @@ export async function upstream<T>(call: Pick<ModelCall, 'meter' | 'credential'> 
     call.meter.failed(error, typeof usage === 'object' && usage !== null ? (usage as Usage) : undefined);
     throw error;
   }
+  return call.cache === undefined ? result : (recordAnswer(call.cache, result) as T);
+}
+
+/**
+ * Hands an adapter's answer to the response cache: a ChatResult or EmbedResult as it is, a neutral stream
+ * tapped as it passes, a forwarded (same-dialect) answer as its bytes.
+ */
+function recordAnswer(cache: CacheRecorder, result: unknown): unknown {
+  if (typeof result !== 'object' || result === null) return result;
+  if (Symbol.asyncIterator in result) return cache.tapParts(result as AsyncIterable<StreamPart>);
+  if ('kind' in result && 'contentType' in result) return cache.forwarded(result as ForwardedResponse);
+  if ('embeddings' in result) cache.embed(result as EmbedResult);
+  else if ('choices' in result) cache.chat(result as ChatResult);
   return result;
 }

@@ -13,6 +13,7 @@ import { failStream, finishStream } from './stream-end.js';
 import { hedgeLost } from './stream-prime.js';
 import { usageHeaders, usageTrailerNames } from './usage-headers.js';
 import { usageTap, type UsageTap } from './usage-tap.js';
+import type { CacheRecorder } from './cache/response-caching.js';
 
 /** Request headers that belong to one hop, carry the client's credential, or would change the bytes we tap. */
 const droppedRequestHeaders = new Set([
@@ -141,6 +142,8 @@ export type ProviderRelay = {
    * first chunk. Absent (the native pass-through): the provider's answer, whatever it is, goes to the client.
    */
   attempt?: { signal: AbortSignal; fallible: boolean };
+  /** Keeps a successful answer in the response cache (a front door's call that may be cached). */
+  cache?: CacheRecorder | undefined;
 };
 
 /**
@@ -183,12 +186,13 @@ export async function relayToProvider(exchange: Exchange, relay: ProviderRelay):
     meter?.failed(error);
     throw error;
   }
-  const headers = { ...responseHeaders(upstream.headers), 'x-cache': 'SKIP' };
+  const headers = { ...responseHeaders(upstream.headers), 'x-cache': String(exchange.response.getHeader('x-cache') ?? 'SKIP') };
   const contentType = headerText(upstream.headers['content-type']);
   const tap = meter && upstream.statusCode < 300 ? usageTap(connection.dialect as 'anthropic' | 'gemini', contentType, body) : undefined;
 
   if (meter && contentType?.includes('text/event-stream') && upstream.statusCode < 300) {
-    const source = relay.attempt === undefined ? (upstream.body as AsyncIterable<Buffer>) : await firstChunk(upstream, provider, meter, relay.attempt.signal);
+    const primed = relay.attempt === undefined ? (upstream.body as AsyncIterable<Buffer>) : await firstChunk(upstream, provider, meter, relay.attempt.signal);
+    const source = relay.cache === undefined ? primed : relay.cache.tapBytes(primed, contentType);
     startEventStream(exchange.response, headers, usageTrailerNames);
     let finished: boolean;
     let held: Buffer[];
@@ -230,7 +234,10 @@ export async function relayToProvider(exchange: Exchange, relay: ProviderRelay):
       throw error;
     }
     meter.markFirstToken();
-    if (upstream.statusCode < 300) Object.assign(headers, usageHeaders(usage, meter.succeeded(usage)));
+    if (upstream.statusCode < 300) {
+      Object.assign(headers, usageHeaders(usage, meter.succeeded(usage)));
+      relay.cache?.raw(contentType, bytes);
+    }
     else meter.failed(new GatewayError('upstream_error', `Provider answered ${upstream.statusCode}.`, { status: upstream.statusCode }));
   }
   exchange.response.writeHead(upstream.statusCode, { ...headers, 'content-length': bytes.length });

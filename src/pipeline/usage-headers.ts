@@ -1,5 +1,5 @@
 // The tracking headers every model call answers with: X-Tokens-Prompt, X-Tokens-Completion, X-Cost (cents)
-// and X-Cache. Streams send the first three as trailers too (their counts are known only at the end).
+// (X-Cache is set where the call decides on the response cache). Streams send the first three as trailers too (their counts are known only at the end).
 import type { Usage } from '../core/chat.js';
 import { microUsdToCents } from '../core/pricing.js';
 
@@ -10,6 +10,5 @@ export function usageHeaders(usage: Usage | undefined, cost: number): Record<str
     'x-tokens-prompt': String(usage?.input.total ?? 0),
     'x-tokens-completion': String(usage?.output.total ?? 0),
     'x-cost': microUsdToCents(cost),
-    'x-cache': 'SKIP',
   };
 }

@@ -9,6 +9,7 @@ import { journalDirectoryName, LedgerJournal, replayJournal, type LedgerJournalO
 import { migrateToLatest } from './migrate.js';
 import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './open-database.js';
 import { RequestLogRepository, type RequestLogRepositoryOptions } from './request-log-repository.js';
+import { RoutingGroupRepository } from './routing-group-repository.js';
 import { consoleStoreLogger, type StoreLogger } from './store-logger.js';
 import type { Store } from './types.js';
 import { writeTransaction } from './write-transaction.js';
@@ -101,6 +102,11 @@ function assembleStore(
     write: writeTransaction(database.db, database.dialect, database.sqlite),
   });
   const bodies = new RequestBodyRepository({ db: database.db, logger });
+  const routingGroups = new RoutingGroupRepository({
+    db: database.db,
+    dialect: database.dialect,
+    write: writeTransaction(database.db, database.dialect, database.sqlite),
+  });
   let closing: Promise<void> | undefined;
   return {
     dialect: database.dialect,
@@ -109,6 +115,7 @@ function assembleStore(
     usage,
     balances,
     bodies,
+    routingGroups,
     close() {
       // Both write what they hold back (logging what they cannot) before the connection goes.
       closing ??= Promise.allSettled([access.close(), requestLog.close(), bodies.close()]).then(() => database.close());

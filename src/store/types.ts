@@ -338,6 +338,31 @@ export interface UsageQueries {
   history(query: UsageHistoryQuery): Promise<{ total: number; entries: RequestLogEntry[] }>;
 }
 
+/** A model group an organization defined: a public model name served, for that organization only, by its deployments. */
+export type RoutingGroupRecord = {
+  organizationId: string;
+  name: string;
+  /** The definition as the platform API validated and stored it (JSON; references credentials by id, never a key). */
+  definition: unknown;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export type PutRoutingGroupInput = { organizationId: string; name: string; definition: unknown; at: Date; maxGroups: number };
+/** `limitReached`: a new group would pass `maxGroups`, and nothing was written. */
+export type PutRoutingGroupResult = { created: boolean; record: RoutingGroupRecord } | { limitReached: true };
+
+/** Organizations' own model groups; every call is confined to one organization. */
+export interface RoutingGroupStore {
+  /** Ordered by name. */
+  list(organizationId: string): Promise<RoutingGroupRecord[]>;
+  get(organizationId: string, name: string): Promise<RoutingGroupRecord | undefined>;
+  /** Creates the group, or replaces its definition (keeping `createdAt`). */
+  put(input: PutRoutingGroupInput): Promise<PutRoutingGroupResult>;
+  /** False when there was no such group. */
+  delete(organizationId: string, name: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly requestLog: RequestLog;
@@ -345,6 +370,7 @@ export interface Store {
   readonly usage: UsageQueries;
   readonly balances: BalanceStore;
   readonly bodies: RequestBodyLog;
+  readonly routingGroups: RoutingGroupStore;
   /** Flushes pending writes (logging what cannot be written) and closes connections. Never rejects for a failed write. */
   close(): Promise<void>;
 }

@@ -46,6 +46,8 @@ type Org = {
   credentialIds: string[];
   providerKeys: Record<OwnProvider, string>;
   token: string;
+  /** The organization's own model group (routing groups API): listed in its /v1/models only. */
+  groupName: string;
 };
 
 const directory = mkdtempSync(join(tmpdir(), 'switchyard-isolation-'));
@@ -118,6 +120,8 @@ async function createOrganization(name: string): Promise<Org> {
     assert.equal(credential.credential.organization_id, id);
     credentialIds.push(credential.credential.id);
   }
+  const groupName = `${name}-pool`;
+  await expectStatus(201, 'PUT', `/api/routing/groups/${groupName}`, adminKey, { deployments: [{ provider: 'openai', model: 'gpt-4o-mini' }] });
   const { token } = await expectStatus(200, 'POST', '/api/token', undefined, { email, password });
   apiSecrets.push(adminKey, key.secret);
   otherSecrets.push(password, userPassword, ...Object.values(providerKeys), token);
@@ -136,11 +140,12 @@ async function createOrganization(name: string): Promise<Org> {
     credentialIds,
     providerKeys,
     token,
+    groupName,
   };
 }
 
 const idsOf = (org: Org) => [org.id, org.adminKeyId, org.keyId, org.adminUserId, org.userId, ...org.credentialIds];
-const namesOf = (org: Org) => [...idsOf(org), org.email, org.userEmail];
+const namesOf = (org: Org) => [...idsOf(org), org.email, org.userEmail, org.groupName];
 
 /** The ids of `owner` a path parameter may take. */
 function candidates(name: string, owner: Org): string[] {
@@ -148,6 +153,7 @@ function candidates(name: string, owner: Org): string[] {
     keyId: [owner.adminKeyId, owner.keyId],
     userId: [owner.adminUserId, owner.userId],
     credentialId: owner.credentialIds,
+    name: [owner.groupName],
   };
   const ids = byName[name];
   if (ids === undefined) throw new Error(`No ids for the path parameter '${name}'.`);
@@ -163,7 +169,14 @@ const validBodies: Record<string, () => unknown> = {
   'POST /api/provider-credentials/:credentialId/rotate': () => ({ api_key: attackerProviderKey }),
   'PATCH /api/organizations/:orgId': () => ({ plan: 'free', limits: { requests_per_minute: 0 } }),
   'POST /api/organizations/:orgId/balance/credits': () => ({ amount_usd: 1000 }),
+  'PUT /api/routing/groups/:name': () => ({ deployments: [{ provider: 'openai', model: 'gpt-4o' }] }),
 };
+
+/**
+ * Keyed by a name the caller chooses within its own organization: A's PUT of B's name creates A's own group
+ * and leaves B's alone (checked below), where an id route would answer 404.
+ */
+const ownNameRoutes = new Set(['PUT /api/routing/groups/:name']);
 
 /** Listings, and the ids of the caller's own that each must show. */
 const listings: Record<string, (org: Org) => string[]> = {
@@ -179,17 +192,20 @@ const listings: Record<string, (org: Org) => string[]> = {
   // A's own balance only (null until it is credited): the ids checked are B's names, absent.
   'GET /api/balance': () => [],
   'GET /api/balance/transactions': () => [],
+  'GET /api/routing/groups': (org) => [org.groupName],
 };
 
 /** Not owned by any organization: the model catalogue and the gateway's deployments are the same for everyone. */
 const sharedRoutes = new Set(['GET /v1/models', 'GET /v1/models/*', 'GET /ai/models', 'GET /v1beta/models', 'GET /v1beta/models/*', 'GET /health/deployments']);
+/** Gateway-wide figures of every organization: the operator's admins only (checked below). */
+const operatorRoutes = new Set(['GET /metrics']);
 
 const paramsOf = (path: string) => path.split('/').filter((segment) => segment.startsWith(':')).map((segment) => segment.slice(1));
 const hasParameter = (endpoint: Endpoint) => endpoint.path.includes('/:') || endpoint.path.includes('*');
 const protectedEndpoints = () => endpoints.filter((endpoint) => endpoint.access !== 'public');
 const isModelCall = (endpoint: Endpoint) => isModelSurface(endpoint.path) && !sharedRoutes.has(endpoint.name);
 const ownedParamEndpoints = () =>
-  protectedEndpoints().filter((endpoint) => hasParameter(endpoint) && !sharedRoutes.has(endpoint.name) && !isModelCall(endpoint));
+  protectedEndpoints().filter((endpoint) => hasParameter(endpoint) && !sharedRoutes.has(endpoint.name) && !isModelCall(endpoint) && !ownNameRoutes.has(endpoint.name));
 /** Every model call, the pass-through on the sampled prefixes only (the classification sees them all). */
 const modelCallEndpoints = () =>
   protectedEndpoints().filter((endpoint) => {
@@ -215,7 +231,7 @@ function assertOnlyOrganization(value: unknown, organizationId: string): void {
 test('every route with a path parameter, every listing and every model call has its isolation rule here', () => {
   const unclassified: string[] = [];
   for (const endpoint of protectedEndpoints()) {
-    if (sharedRoutes.has(endpoint.name) || endpoint.name === 'GET /api/me') continue;
+    if (sharedRoutes.has(endpoint.name) || operatorRoutes.has(endpoint.name) || endpoint.name === 'GET /api/me') continue;
     if (isModelCall(endpoint)) {
       if (modelCallFor(endpoint) === undefined) unclassified.push(`${endpoint.name} (model call)`);
     } else if (hasParameter(endpoint)) {
@@ -288,11 +304,24 @@ for (const [actor, credentialOf] of actors) {
     const email = `gamma-${randomBase62(8).toLowerCase()}@example.test`;
     const create = await expectStatus(403, 'POST', '/api/organizations', credentialOf(a), { name: 'gamma', admin_email: email, admin_password: attackerPassword });
     assert.equal(create.code, 'OPERATOR_ONLY');
+    // The same for both, but for each organization's own groups in /v1/models, which the other does not see.
+    const withoutOwn = (seen: Json, org: Org) => {
+      if (!Array.isArray(seen.data)) return seen;
+      const own = seen.data.filter((model: Json) => model.owned_by === 'organization');
+      assert.deepEqual(own.map((model: Json) => model.id), [org.groupName]);
+      return { ...seen, data: seen.data.filter((model: Json) => model.owned_by !== 'organization') };
+    };
     for (const name of sharedRoutes) {
       const path = name.split(' ')[1]!.replace('*', 'gpt-4o-mini');
       const seenByA = await expectStatus(200, 'GET', path, credentialOf(a));
       const seenByB = await expectStatus(200, 'GET', path, credentialOf(b));
-      assert.deepEqual(seenByA, seenByB);
+      if (path === '/v1/models') assert.deepEqual(withoutOwn(seenByA, a), withoutOwn(seenByB, b));
+      else assert.deepEqual(seenByA, seenByB);
+    }
+    await expectStatus(404, 'GET', `/v1/models/${b.groupName}`, credentialOf(a));
+    for (const name of operatorRoutes) {
+      const refused = await expectStatus(403, 'GET', name.split(' ')[1]!, credentialOf(a));
+      assert.equal(refused.error.code, 'operator_only');
     }
   });
 
@@ -384,6 +413,16 @@ test("B is untouched: keys, users, password, credentials (still the ones B's cal
   assert.equal(audit.status, 200);
   assert.ok(audit.text.includes(b.credentialId), "B's log holds B's own entries");
   for (const id of idsOf(a)) assert.ok(!audit.text.includes(id), `B's audit log names ${id} of A`);
+});
+
+// After the listings: A's own audit log then names B's group name, which they would take for B's.
+test("A's PUT of B's group name makes A a group of its own and leaves B's as it was", async () => {
+  await expectStatus(201, 'PUT', `/api/routing/groups/${b.groupName}`, a.adminKey, validBodies['PUT /api/routing/groups/:name']!());
+  const bGroup = await expectStatus(200, 'GET', `/api/routing/groups/${b.groupName}`, b.adminKey);
+  assert.equal(JSON.stringify(bGroup).includes('gpt-4o-mini'), true);
+  assert.equal(JSON.stringify(bGroup).includes('"gpt-4o"'), false);
+  await expectStatus(200, 'DELETE', `/api/routing/groups/${b.groupName}`, a.adminKey);
+  await expectStatus(200, 'GET', `/api/routing/groups/${b.groupName}`, b.adminKey);
 });
 
 test('no secret is in the logs or in any response, plain or hashed', () => {

@@ -52,8 +52,8 @@ export function envelopeOf(method: string, path: string): Envelope {
   if (bare.startsWith('/v1/models/') && method !== 'GET') return 'google';
   if (bare.startsWith('/v1/')) return 'openai';
   if (bare.startsWith('/ai/')) return 'simple';
-  // /health/deployments renders its refusals like /health, in OpenAI's envelope.
-  if (bare === '/health' || bare.startsWith('/health/')) return 'openai';
+  // /health/deployments and /metrics render their refusals like /health, in OpenAI's envelope.
+  if (bare === '/health' || bare.startsWith('/health/') || bare === '/metrics') return 'openai';
   if (bare.startsWith('/api/') || bare.startsWith('/v2/')) return 'platform';
   const prefix = nativePrefixOf(bare);
   if (prefix !== undefined) return nativeEnvelopes[prefix] ?? 'openai';
@@ -67,6 +67,7 @@ const dummyIds: Record<string, string> = {
   keyId: 'key_00000000000070008000000000000000',
   userId: 'usr_00000000000070008000000000000000',
   credentialId: 'cred_00000000000070008000000000000000',
+  name: 'sample-group',
 };
 
 /** What a wildcard stands for: a catalogue model, a Gemini model and method, a provider's model list. */

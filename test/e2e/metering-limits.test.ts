@@ -34,7 +34,14 @@ async function refusal(promise: Promise<unknown>): Promise<InstanceType<typeof O
   assert.fail('the call was admitted');
 }
 
+/** Counts in one UTC minute must not straddle two: waits out the last seconds of a minute. */
+async function clearOfMinuteEnd(seconds = 10): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < seconds * 1000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
 test("an organization's plan and own limits apply at once after PATCH; platform responses show where it stands", async () => {
+  await clearOfMinuteEnd();
   const gateway = await startTestGateway();
   try {
     const org = gateway.operatorOrganizationId;

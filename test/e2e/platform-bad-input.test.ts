@@ -37,6 +37,7 @@ const cases: Case[] = [
   { method: 'POST', path: () => '/api/organizations', wrongType: { name: 7 }, field: 'name', missing: { body: { admin_email: 'x@y.test' }, field: 'name' } },
   { method: 'POST', path: () => '/api/provider-credentials', wrongType: { provider: 'openai', api_key: 12 }, field: 'api_key', missing: { body: { provider: 'openai' }, field: 'api_key' } },
   { method: 'POST', path: () => `/api/provider-credentials/${ids.credential}/rotate`, wrongType: { api_key: false }, field: 'api_key', missing: { body: {}, field: 'api_key' } },
+  { method: 'PUT', path: () => '/api/routing/groups/pool', wrongType: { deployments: 'openai/gpt-4o' }, field: 'deployments', missing: { body: { strategy: 'weighted' }, field: 'deployments' } },
 ];
 
 async function send(method: string, path: string, body: string, contentType = 'application/json') {

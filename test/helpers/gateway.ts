@@ -1,5 +1,6 @@
 // Builds a running gateway for a test in one line: the simulator as upstream of every provider family,
 // a real HTTP server on a free port, and a store (in-memory SQLite unless a database URL is given).
+import type { ResponseCache } from '../../src/state/response-cache.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +41,8 @@ export type TestGatewayOptions = {
   masterKey?: Buffer;
   /** Limit counters (e.g. on Redis); default: in memory. */
   limiter?: Limiter;
+  /** The response cache's store (e.g. on Redis); default: in memory when `cache.enabled`. */
+  responseCache?: ResponseCache;
 };
 
 export const testKeys = { openai: 'sk-test-openai', anthropic: 'test-anthropic-key', gemini: 'test-gemini-key' };
@@ -75,7 +78,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const bootstrap = await bootstrapOperator(store.access, admin);
   if (!bootstrap.created) throw new Error('test gateway: the store was not empty');
   const masterKey = options.masterKey ?? randomBytes(32);
-  const app = createApp(config, { store, logger, masterKey, ...(options.limiter ? { limiter: options.limiter } : {}) });
+  const app = createApp(config, { store, logger, masterKey, ...(options.limiter ? { limiter: options.limiter } : {}), ...(options.responseCache ? { responseCache: options.responseCache } : {}) });
   const { url } = await app.listen(0, '127.0.0.1');
   return {
     url,

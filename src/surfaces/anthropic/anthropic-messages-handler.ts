@@ -17,6 +17,8 @@ import { encodeMessage, messageId, type MessageIdentity } from './anthropic-enco
 import { anthropicStreamErrorEvent } from './anthropic-errors.js';
 import { AnthropicStreamEncoder } from './anthropic-stream-encoder.js';
 import { validateMessagesRequest } from './anthropic-validation.js';
+import { cachedChat, replayedParts, sendRawAnswer } from '../../pipeline/cache/cache-hit.js';
+import type { CacheSpec } from '../../pipeline/cache/response-caching.js';
 
 export async function handleMessages(deps: ModelCallDeps, exchange: Exchange): Promise<void> {
   exchange.response.setHeader('request-id', exchange.requestId);
@@ -24,9 +26,26 @@ export async function handleMessages(deps: ModelCallDeps, exchange: Exchange): P
   const json = parseJsonObject(raw, exchange.request.headers['content-type']).value;
   const body = validateMessagesRequest(json);
   const stream = body.stream === true;
-  await runModelCall(deps, exchange, { model: body.model, capability: 'chat', endpoint: 'chat', stream, body }, (call) =>
+  const cache = messagesCache(exchange, body, stream);
+  await runModelCall(deps, exchange, { model: body.model, capability: 'chat', endpoint: 'chat', stream, body, cache }, (call) =>
     serveMessages(deps, exchange, call, json, body, stream),
   );
+}
+
+/** How a message is answered from the response cache: the stored JSON, or encoded anew (JSON or events). */
+function messagesCache(exchange: Exchange, body: ReturnType<typeof validateMessagesRequest>, stream: boolean): CacheSpec {
+  return {
+    endpoint: 'anthropic.messages',
+    raw: { dialect: 'anthropic', kind: 'chat' },
+    async replay(answer, meter) {
+      if (sendRawAnswer(exchange, meter, answer, 'anthropic.messages', stream)) return;
+      const result = cachedChat(answer);
+      const identity: MessageIdentity = { id: messageId(exchange.requestId), model: body.model };
+      const options = { stopSequences: body.stop_sequences, thinking: wantsThinking(body) };
+      if (!stream) return sendMessage(exchange.response, meter, result.usage, encodeMessage(result, identity, { ...options, onInvalidToolInput: () => undefined }));
+      await relayParts(exchange, meter, replayedParts(result), new AnthropicStreamEncoder(identity, options));
+    },
+  };
 }
 
 async function serveMessages(
@@ -51,6 +70,7 @@ async function serveMessages(
       byok: call.credential === 'byok',
       attempt: { signal: call.context.signal, fallible: !call.last },
       streamError: (error) => anthropicStreamErrorEvent(error, exchange.requestId),
+      cache: call.cache,
     });
   }
   const request = decodeMessagesRequest(body, {
@@ -96,7 +116,7 @@ async function relayParts(
 ): Promise<void> {
   const { response } = exchange;
   const primed = await primeStream(parts, meter);
-  startEventStream(response, { 'x-cache': 'SKIP' }, usageTrailerNames);
+  startEventStream(response, {}, usageTrailerNames);
   try {
     for await (const part of primed) {
       const token = part.type === 'text-delta' || part.type === 'tool-call-start' || part.type === 'reasoning-delta';

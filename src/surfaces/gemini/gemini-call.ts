@@ -67,7 +67,6 @@ export async function relayStream(
   const { response } = exchange;
   const primed = await primeStream(parts, meter);
   response.writeHead(200, {
-    'x-cache': 'SKIP',
     'content-type': sse ? 'text/event-stream' : 'application/json',
     'cache-control': 'no-cache',
     connection: 'keep-alive',

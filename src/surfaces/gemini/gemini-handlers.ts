@@ -21,12 +21,28 @@ import {
   generateContentSchema,
 } from './gemini-request-schemas.js';
 import { GeminiStreamEncoder } from './gemini-stream-encoder.js';
+import { cachedChat, cachedEmbeddings, replayedParts, sendRawAnswer } from '../../pipeline/cache/cache-hit.js';
+import type { CacheSpec } from '../../pipeline/cache/response-caching.js';
 
 export async function handleGenerateContent(deps: ModelCallDeps, exchange: Exchange, target: GeminiTarget): Promise<void> {
   const raw = await readBody(exchange.request, deps.bodyLimit);
   const body = validate(generateContentSchema, parseJsonObject(raw, exchange.request.headers['content-type']).value);
   const stream = target.method === 'streamGenerateContent';
-  await runModelCall(deps, exchange, { model: target.model, capability: 'chat', endpoint: 'chat', stream, body }, async (call) => {
+  const includeThoughts = body.generationConfig?.thinkingConfig?.includeThoughts === true;
+  // The gateway's request id answers for the response: the same in the body, the header and the request log.
+  const identity: GeminiIdentity = { modelVersion: target.model, responseId: exchange.requestId };
+  const cache: CacheSpec = {
+    endpoint: 'gemini.generate',
+    raw: { dialect: 'gemini', kind: 'chat' },
+    async replay(answer, meter) {
+      if (sendRawAnswer(exchange, meter, answer, 'gemini.generate', stream)) return;
+      const result = cachedChat(answer);
+      if (!stream) return sendResult(exchange.response, meter, result.usage, encodeGenerateContentResponse(result, identity, includeThoughts));
+      const sse = wantsSse(exchange.request.url);
+      await relayStream(exchange, meter, replayedParts(result), new GeminiStreamEncoder(identity, sse ? 'sse' : 'json-array', includeThoughts), sse);
+    },
+  };
+  await runModelCall(deps, exchange, { model: target.model, capability: 'chat', endpoint: 'chat', stream, body, cache }, async (call) => {
     const { adapter, entry } = call.route;
     const native = sameDialectConnection(deps, call, 'gemini');
     if (native !== undefined) {
@@ -43,6 +59,7 @@ export async function handleGenerateContent(deps: ModelCallDeps, exchange: Excha
         byok: call.credential === 'byok',
         attempt: { signal: call.context.signal, fallible: !call.last },
         streamError: (error) => geminiStreamErrorEvent(error, exchange.requestId),
+        cache: call.cache,
       });
     }
     const request = decodeGenerateContent(body, {
@@ -50,9 +67,6 @@ export async function handleGenerateContent(deps: ModelCallDeps, exchange: Excha
       stream,
       reasons: entry.capabilities.includes('reasoning'),
     });
-    const includeThoughts = body.generationConfig?.thinkingConfig?.includeThoughts === true;
-    // The gateway's request id answers for the response: the same in the body, the header and the request log.
-    const identity: GeminiIdentity = { modelVersion: target.model, responseId: exchange.requestId };
     if (!stream) {
       const result = await upstream(call, adapter.chat(request, call.context));
       return sendResult(exchange.response, call.meter, result.usage, encodeGenerateContentResponse(result, identity, includeThoughts));
@@ -77,7 +91,16 @@ export async function handleEmbedContent(deps: ModelCallDeps, exchange: Exchange
   const requests = batch
     ? (await readGeminiBody(deps, exchange, batchEmbedContentsSchema)).requests
     : [await readGeminiBody(deps, exchange, embedContentSchema)];
-  await runModelCall(deps, exchange, { model: target.model, capability: 'embeddings', endpoint: 'embeddings', stream: false, body: { requests } }, async (call) => {
+  const cache: CacheSpec = {
+    // One entry for embedContent and batchEmbedContents of the same requests: each answers in its own shape.
+    endpoint: 'gemini.embeddings',
+    deterministic: true,
+    async replay(answer, meter) {
+      const result = cachedEmbeddings(answer);
+      sendResult(exchange.response, meter, embedUsage(result), batch ? encodeBatchEmbeddings(result) : encodeEmbedding(result));
+    },
+  };
+  await runModelCall(deps, exchange, { model: target.model, capability: 'embeddings', endpoint: 'embeddings', stream: false, body: { requests }, cache }, async (call) => {
     const { adapter, entry } = call.route;
     if (!adapter.embed) {
       throw new GatewayError('invalid_request', `The provider '${adapter.id}' offers no embeddings.`, { param: 'model' });

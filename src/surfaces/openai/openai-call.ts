@@ -12,6 +12,7 @@ import { startEventStream, writeEvent } from '../../http/sse.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
 import { runModelCall, upstream, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
 import { primeStream } from '../../pipeline/stream-prime.js';
+import type { CacheSpec } from '../../pipeline/cache/response-caching.js';
 import { finishStream, failStream } from '../../pipeline/stream-end.js';
 import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
 import type { ForwardedResponse } from '../../providers/spec.js';
@@ -42,9 +43,10 @@ export function runCall<T extends RoutedBody>(
   capability: Capability,
   endpoint: 'chat' | 'completions' | 'embeddings',
   serve: (call: PreparedCall<T>) => Promise<void>,
+  cache?: CacheSpec,
 ): Promise<void> {
   const { body } = read;
-  const request = { model: body.model, capability, endpoint, stream: body.stream === true, body, fallbacks: bodyFallbacks(body) };
+  const request = { model: body.model, capability, endpoint, stream: body.stream === true, body, fallbacks: bodyFallbacks(body), ...(cache === undefined ? {} : { cache }) };
   return runModelCall(deps, exchange, request, (call) => serve({ ...call, body, bodyText: read.text }));
 }
 
@@ -84,7 +86,7 @@ export async function relayForwarded(exchange: Exchange, meter: CallMeter, forwa
     return;
   }
   const body = await primeStream(forwarded.body, meter);
-  startEventStream(response, { 'x-cache': 'SKIP' }, usageTrailerNames);
+  startEventStream(response, {}, usageTrailerNames);
   // The provider's `data: [DONE]` (and anything after it) is held back until the call is metered, so a client
   // that stops reading at [DONE] has received nothing the ledger does not already hold.
   const held: Buffer[] = [];
@@ -116,7 +118,7 @@ export async function relayParts(
 ): Promise<void> {
   const { response } = exchange;
   const primed = await primeStream(parts, meter);
-  startEventStream(response, { 'x-cache': 'SKIP' }, usageTrailerNames);
+  startEventStream(response, {}, usageTrailerNames);
   try {
     for await (const part of primed) {
       if (part.type === 'text-delta' || part.type === 'tool-call-start' || part.type === 'reasoning-delta') {

@@ -27,15 +27,25 @@ import {
   type OpenAICompletionRequest,
 } from './openai-request-schemas.js';
 import { OpenAIStreamEncoder } from './openai-stream-encoder.js';
+import { cachedChat, cachedEmbeddings, replayedParts, sendRawAnswer } from '../../pipeline/cache/cache-hit.js';
+import type { CacheSpec } from '../../pipeline/cache/response-caching.js';
 
 export async function handleChatCompletions(deps: OpenAISurfaceDeps, exchange: Exchange): Promise<void> {
   const read = await readCall(deps, exchange, chatRequestSchema);
-  await runCall(deps, exchange, read, 'chat', 'chat', (call) => {
-    const { adapter } = call.route;
-    if (adapter.forward && adapter.dialect === 'openai') return forward(exchange, call, '/chat/completions');
-    const request = decodeChatRequest(call.body, call.route.entry.upstreamId);
-    return serveChat(exchange, call, request, 'chat');
-  });
+  await runCall(
+    deps,
+    exchange,
+    read,
+    'chat',
+    'chat',
+    (call) => {
+      const { adapter } = call.route;
+      if (adapter.forward && adapter.dialect === 'openai') return forward(exchange, call, '/chat/completions');
+      const request = decodeChatRequest(call.body, call.route.entry.upstreamId);
+      return serveChat(exchange, call, request, 'chat');
+    },
+    chatCache(exchange, read.body, 'chat'),
+  );
 }
 
 export async function handleCompletions(deps: OpenAISurfaceDeps, exchange: Exchange): Promise<void> {
@@ -47,7 +57,7 @@ export async function handleCompletions(deps: OpenAISurfaceDeps, exchange: Excha
     const request = decodeCompletionRequest(call.body, call.route.entry.upstreamId);
     if (native && adapter.complete && adapter.streamComplete) return serveNativeCompletion(exchange, call, adapter, request);
     return serveChat(exchange, call, completionAsChat(request), 'completion');
-  });
+  }, chatCache(exchange, read.body, 'completion'));
 }
 
 export async function handleEmbeddings(deps: OpenAISurfaceDeps, exchange: Exchange): Promise<void> {
@@ -62,7 +72,38 @@ export async function handleEmbeddings(deps: OpenAISurfaceDeps, exchange: Exchan
     const result = await upstream(call, adapter.embed(request, call.context));
     const usage = embedUsage(result);
     sendResult(exchange.response, call.meter, usage, encodeEmbeddings(result, call.body.model, call.body.encoding_format ?? 'float'));
+  }, {
+    endpoint: 'openai.embeddings',
+    deterministic: true,
+    raw: { dialect: 'openai', kind: 'embeddings' },
+    async replay(answer, meter) {
+      if (sendRawAnswer(exchange, meter, answer, 'openai.embeddings', false)) return;
+      const result = cachedEmbeddings(answer);
+      sendResult(exchange.response, meter, embedUsage(result), encodeEmbeddings(result, read.body.model, read.body.encoding_format ?? 'float'));
+    },
   });
+}
+
+/** How a chat or legacy completion is answered from the response cache: the stored JSON, or encoded anew (JSON or stream). */
+function chatCache(exchange: Exchange, body: OpenAIChatRequest | OpenAICompletionRequest, flavour: 'chat' | 'completion'): CacheSpec {
+  const endpoint = flavour === 'chat' ? 'openai.chat' : 'openai.completions';
+  return {
+    endpoint,
+    raw: { dialect: 'openai', kind: flavour },
+    async replay(answer, meter) {
+      const stream = body.stream === true;
+      if (sendRawAnswer(exchange, meter, answer, endpoint, stream)) return;
+      const result = cachedChat(answer);
+      if (!stream) {
+        const identity = responseIdentity(exchange.requestId, result, body.model);
+        const encoded = flavour === 'chat' ? encodeChatResult(result, identity) : encodeCompletionResult(result, identity);
+        return sendResult(exchange.response, meter, result.usage, encoded);
+      }
+      const includeUsage = body.stream_options?.include_usage === true;
+      const encoder = new OpenAIStreamEncoder(responseIdentity(exchange.requestId, undefined, body.model), includeUsage, flavour);
+      await relayParts(exchange, meter, replayedParts(result), encoder);
+    },
+  };
 }
 
 async function forward(

@@ -4,10 +4,24 @@ import type { ModelEntry, Pricing } from '../../core/catalogue.js';
 import { GatewayError } from '../../core/errors.js';
 import { sendJson, type Exchange } from '../../http/server.js';
 import type { ModelDirectory } from '../../pipeline/model-directory.js';
-import type { Router } from '../../pipeline/routing/router.js';
+import type { GroupView, Router } from '../../pipeline/routing/router.js';
 
-export function handleListModels(directory: ModelDirectory, exchange: Exchange, router?: Pick<Router, 'groups'>): void {
-  const groups = router?.groups() ?? [];
+type GroupSource = Pick<Router, 'groups' | 'organizationGroups' | 'prepare'>;
+
+/** The caller's organization's own groups first, then the configured groups they do not shadow. */
+async function visibleGroups(exchange: Exchange, router: GroupSource | undefined): Promise<GroupView[]> {
+  if (router === undefined) return [];
+  const organizationId = exchange.principal?.organizationId;
+  if (organizationId == null) return [...router.groups()];
+  const preparing = router.prepare(organizationId);
+  if (preparing instanceof Promise) await preparing;
+  const own = router.organizationGroups(organizationId).filter((group) => group.deployments.length > 0);
+  const names = new Set(own.map((group) => group.name));
+  return [...own, ...router.groups().filter((group) => !names.has(group.name))];
+}
+
+export async function handleListModels(directory: ModelDirectory, exchange: Exchange, router?: GroupSource): Promise<void> {
+  const groups = await visibleGroups(exchange, router);
   const data = [...groups.map(describeGroup), ...directory.catalogue.list().map((entry) => describeModel(directory, entry))];
   sendJson(exchange.response, 200, { object: 'list', data });
 }
@@ -16,14 +30,15 @@ export function handleListModels(directory: ModelDirectory, exchange: Exchange, 
  * A model group (routing.groups) as a model: served by its deployments in the order its strategy picks, so
  * its capabilities are those every deployment has, and its prices are its first deployment's.
  */
-function describeGroup(group: ReturnType<Router['groups']>[number]) {
+function describeGroup(group: GroupView) {
   const [first] = group.deployments;
   const capabilities = first!.entry.capabilities.filter((capability) => group.deployments.every((deployment) => deployment.entry.capabilities.includes(capability)));
   return {
     id: group.name,
     object: 'model',
     created: 0,
-    owned_by: 'switchyard',
+    // An organization's own group (routing groups API) is the organization's; a configured one the gateway's.
+    owned_by: first!.id.startsWith('org:') ? 'organization' : 'switchyard',
     provider: 'switchyard',
     routing: { strategy: group.strategy, deployments: group.deployments.map((deployment) => ({ id: deployment.id, provider: deployment.provider, upstream_id: deployment.entry.upstreamId, weight: deployment.weight })) },
     capabilities,
@@ -33,7 +48,7 @@ function describeGroup(group: ReturnType<Router['groups']>[number]) {
   };
 }
 
-export function handleGetModel(directory: ModelDirectory, exchange: Exchange, router?: Pick<Router, 'groups'>): void {
+export async function handleGetModel(directory: ModelDirectory, exchange: Exchange, router?: GroupSource): Promise<void> {
   const raw = exchange.params['*'] ?? exchange.params.id ?? '';
   let name: string;
   try {
@@ -41,7 +56,7 @@ export function handleGetModel(directory: ModelDirectory, exchange: Exchange, ro
   } catch {
     throw new GatewayError('invalid_request', `The model id '${raw}' is not correctly percent-encoded.`, { param: 'model' });
   }
-  const group = router?.groups().find((candidate) => candidate.name === name);
+  const group = (await visibleGroups(exchange, router)).find((candidate) => candidate.name === name);
   if (group !== undefined) {
     sendJson(exchange.response, 200, describeGroup(group));
     return;

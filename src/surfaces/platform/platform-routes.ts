@@ -6,11 +6,12 @@ import { accountHandlers } from './account-handlers.js';
 import { keyHandlers } from './key-routes.js';
 import type { PlatformDeps } from './platform-deps.js';
 import { param, principalOf, renderPlatformError } from './platform-io.js';
+import { routingGroupRoutes, type RoutingGroupDeps } from './routing-group-handlers.js';
 import { usageHandlers } from './usage-handlers.js';
 import { billingHandlers } from './billing-handlers.js';
 import type { CallLimits } from '../../limits/call-limits.js';
 
-export function platformRoutes(deps: PlatformDeps): Route[] {
+export function platformRoutes(deps: PlatformDeps & { routingGroups?: RoutingGroupDeps }): Route[] {
   const route = (method: HTTPMethod, path: string, access: RouteAccess, handler: Route['handler']): Route => ({
     method,
     path,
@@ -67,6 +68,9 @@ export function platformRoutes(deps: PlatformDeps): Route[] {
     route('DELETE', '/api/provider-credentials/:credentialId', keysAdmin, account.deleteCredential),
 
     route('GET', '/api/audit-log', keysAdmin, account.listAudit),
+
+    // An organization's own model groups: same access as its provider credentials, which they reference.
+    ...(deps.routingGroups === undefined ? [] : routingGroupRoutes({ ...deps, routingGroups: deps.routingGroups }, route, keysAdmin)),
 
     route('GET', '/api/usage-stats', usageReader, usage.stats),
     route('GET', '/api/prompts/history', usageReader, usage.history),

@@ -12,6 +12,7 @@ import { validate } from '../../http/validate.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
 import { runModelCall, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
 import { primeStream } from '../../pipeline/stream-prime.js';
+import type { CacheSpec } from '../../pipeline/cache/response-caching.js';
 import { failStream, finishStream } from '../../pipeline/stream-end.js';
 import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
 import { simpleStreamErrorEvent } from './simple-errors.js';
@@ -28,12 +29,16 @@ export async function runCall<T extends { model: string; stream?: boolean | null
   capability: Capability,
   endpoint: 'chat' | 'embeddings',
   serve: (call: SimpleCall<T>) => Promise<void>,
+  cacheFor?: (body: T) => CacheSpec,
 ): Promise<void> {
   const raw = await readBody(exchange.request, deps.bodyLimit);
   const { value } = parseJsonObject(raw, exchange.request.headers['content-type']);
   const body = validate(schema, value);
   const model = catalogueModelName(deps.directory.catalogue, body.model);
-  await runModelCall(deps, exchange, { model, capability, endpoint, stream: body.stream === true, body }, (call) => serve({ ...call, body }));
+  const cache = cacheFor?.(body);
+  await runModelCall(deps, exchange, { model, capability, endpoint, stream: body.stream === true, body, ...(cache === undefined ? {} : { cache }) }, (call) =>
+    serve({ ...call, body }),
+  );
 }
 
 /** Response ids carry the request id (without dashes), so an answer can be found in the request log. */
@@ -65,7 +70,7 @@ export async function relayParts(
 ): Promise<void> {
   const { response } = exchange;
   const primed = await primeStream(parts, meter);
-  startEventStream(response, { 'x-cache': 'SKIP' }, usageTrailerNames);
+  startEventStream(response, {}, usageTrailerNames);
   let tail = '';
   try {
     for await (const part of primed) {

@@ -10,6 +10,8 @@ import { decodeChatRequest, decodeEmbeddingsRequest, decodeGenerateRequest } fro
 import { encodeChatResult, encodeEmbeddings, encodeGenerateResult } from './simple-encode.js';
 import { chatRequestSchema, embeddingsRequestSchema, generateRequestSchema } from './simple-request-schemas.js';
 import { SimpleStreamEncoder } from './simple-stream-encoder.js';
+import { cachedChat, cachedEmbeddings, replayedParts } from '../../pipeline/cache/cache-hit.js';
+import type { CacheSpec } from '../../pipeline/cache/response-caching.js';
 
 export async function handleChat(deps: ModelCallDeps, exchange: Exchange): Promise<void> {
   await runCall(deps, exchange, chatRequestSchema, 'chat', 'chat', (call) => {
@@ -17,7 +19,7 @@ export async function handleChat(deps: ModelCallDeps, exchange: Exchange): Promi
     return serve(exchange, call, request, (result, choice) =>
       encodeChatResult(result, choice, responseId('chat', exchange), call.body.model),
     );
-  });
+  }, (body) => chatCache(exchange, 'simple.chat', body.stream === true, (result, choice) => encodeChatResult(result, choice, responseId('chat', exchange), body.model)));
 }
 
 export async function handleGenerate(deps: ModelCallDeps, exchange: Exchange): Promise<void> {
@@ -26,7 +28,7 @@ export async function handleGenerate(deps: ModelCallDeps, exchange: Exchange): P
     return serve(exchange, call, request, (result, choice) =>
       encodeGenerateResult(result, choice, responseId('gen', exchange), call.body.model),
     );
-  });
+  }, (body) => chatCache(exchange, 'simple.generate', body.stream === true, (result, choice) => encodeGenerateResult(result, choice, responseId('gen', exchange), body.model)));
 }
 
 export async function handleEmbeddings(deps: ModelCallDeps, exchange: Exchange): Promise<void> {
@@ -42,7 +44,26 @@ export async function handleEmbeddings(deps: ModelCallDeps, exchange: Exchange):
     const result = await upstream(call, adapter.embed(request, call.context));
     const usage = embedUsage(result);
     sendResult(exchange, call.meter, usage, encodeEmbeddings(result, call.body.model, typeof call.body.input === 'string'));
-  });
+  }, (body) => ({
+    endpoint: 'simple.embeddings',
+    deterministic: true,
+    async replay(answer, meter) {
+      const result = cachedEmbeddings(answer);
+      sendResult(exchange, meter, embedUsage(result), encodeEmbeddings(result, body.model, typeof body.input === 'string'));
+    },
+  }));
+}
+
+/** How /ai/chat and /ai/generate answer from the response cache: encoded anew, as JSON or as events. */
+function chatCache(exchange: Exchange, endpoint: string, stream: boolean, encode: Encode): CacheSpec {
+  return {
+    endpoint,
+    async replay(answer, meter) {
+      const result = cachedChat(answer);
+      if (!stream) return sendResult(exchange, meter, result.usage, encode(result, firstChoice(meter, result)));
+      await relayParts(exchange, meter, replayedParts(result), new SimpleStreamEncoder());
+    },
+  };
 }
 
 type Encode = (result: ChatResult, choice: ChatChoice) => unknown;
