@@ -237,62 +237,37 @@ function catalogueIds(catalogue: MetricsSources['catalogue']): Map<string, strin
 function registerDeploymentGauges(registers: Registry[], sources: MetricsSources): void {
   const breakers = () => sources.breakers?.snapshot() ?? [];
   const stats = () => sources.stats?.snapshot() ?? [];
-  // Shown closed (0) until their breaker has a state: configured ones, and those called in this process.
+  // Shown as 0 until they have a value: configured deployments, and those called in this process.
   const known = () => [...(sources.deployments?.() ?? []), ...stats().map((stat) => stat.deployment)];
-  new Gauge({
-    name: 'switchyard_deployment_breaker_state',
-    help: 'Circuit breaker of the deployment: 0 closed, 1 half-open (cool-down passed, waiting for a probe), 2 open.',
-    labelNames: ['deployment'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const id of known()) this.set({ deployment: id }, 0);
-      for (const breaker of breakers()) this.set({ deployment: breaker.deployment }, breakerStateValues[breaker.state]);
-    },
-  });
-  new Gauge({
-    name: 'switchyard_deployment_breaker_opens',
-    help: 'Times the breaker opened in a row (its cool-down doubles each time); 0 once it closes.',
-    labelNames: ['deployment'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const id of known()) this.set({ deployment: id }, 0);
-      for (const breaker of breakers()) this.set({ deployment: breaker.deployment }, breaker.opens);
-    },
-  });
-  new Gauge({
-    name: 'switchyard_deployment_breaker_recent_failures',
-    help: 'Failures counted in the breaker window of a closed breaker.',
-    labelNames: ['deployment'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const id of known()) this.set({ deployment: id }, 0);
-      for (const breaker of breakers()) this.set({ deployment: breaker.deployment }, breaker.failures);
-    },
-  });
-  new Gauge({
-    name: 'switchyard_deployment_in_flight',
-    help: 'Calls to the deployment under way in this process.',
-    labelNames: ['deployment'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const id of known()) this.set({ deployment: id }, 0);
-      for (const stat of stats()) this.set({ deployment: stat.deployment }, stat.inFlight);
-    },
-  });
-  new Gauge({
-    name: 'switchyard_deployment_first_token_p95_seconds',
-    help: 'The 95th percentile of the last 200 first-token times of the deployment in this process (absent before its first answer).',
-    labelNames: ['deployment'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const stat of stats()) {
-        if (stat.p95Ms !== null) this.set({ deployment: stat.deployment }, stat.p95Ms / 1000);
-      }
-    },
-  });
+  /** One gauge per deployment: `zeroed` deployments first at 0, then the values read. */
+  const gauge = (name: string, help: string, values: () => Iterable<[string, number]>, zeroed = true) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['deployment'] as const,
+      registers,
+      collect() {
+        this.reset();
+        if (zeroed) for (const id of known()) this.set({ deployment: id }, 0);
+        for (const [deployment, value] of values()) this.set({ deployment }, value);
+      },
+    });
+  gauge(
+    'switchyard_deployment_breaker_state',
+    'Circuit breaker of the deployment: 0 closed, 1 half-open (cool-down passed, waiting for a probe), 2 open.',
+    () => breakers().map((breaker) => [breaker.deployment, breakerStateValues[breaker.state]]),
+  );
+  gauge('switchyard_deployment_breaker_opens', 'Times the breaker opened in a row (its cool-down doubles each time); 0 once it closes.', () =>
+    breakers().map((breaker) => [breaker.deployment, breaker.opens]),
+  );
+  gauge('switchyard_deployment_breaker_recent_failures', 'Failures counted in the breaker window of a closed breaker.', () =>
+    breakers().map((breaker) => [breaker.deployment, breaker.failures]),
+  );
+  gauge('switchyard_deployment_in_flight', 'Calls to the deployment under way in this process.', () => stats().map((stat) => [stat.deployment, stat.inFlight]));
+  gauge(
+    'switchyard_deployment_first_token_p95_seconds',
+    'The 95th percentile of the last 200 first-token times of the deployment in this process (absent before its first answer).',
+    () => stats().flatMap((stat): Array<[string, number]> => (stat.p95Ms === null ? [] : [[stat.deployment, stat.p95Ms / 1000]])),
+    false,
+  );
 }
