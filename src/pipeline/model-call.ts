@@ -35,8 +35,6 @@ import { SettlementGroup } from './routing/settlement-group.js';
 import { CacheRecorder, decideCaching, lookUp, type CacheDecision, type CacheSpec, type ResponseCaching } from './cache/response-caching.js';
 import type { CallLimits } from '../limits/call-limits.js';
 
-export { applyLimits };
-
 export type ModelCallDeps = {
   directory: ModelDirectory;
   router: Router;

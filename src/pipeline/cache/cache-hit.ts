@@ -19,9 +19,10 @@ const free: CallEstimate = { tokens: () => 0, costMicroUsd: () => 0 };
 
 export async function serveHit(deps: ModelCallDeps, exchange: Exchange, request: ModelCallRequest, first: Candidate, answer: CachedAnswer): Promise<void> {
   const { response } = exchange;
-  response.setHeader('x-cache', 'HIT');
   const admitted = applyLimits(deps.limits, exchange, { requestId: exchange.requestId, estimate: free, cacheHit: true });
   const group = new SettlementGroup(admitted instanceof Promise ? await admitted : admitted);
+  // Only an admitted call is answered from the cache; a refused one keeps the MISS it was decided with.
+  response.setHeader('x-cache', 'HIT');
   captureBodies(deps.bodies, exchange, request.body);
   response.setHeader('x-provider', answer.origin.provider);
   response.setHeader('x-switchyard-model', answer.origin.model);

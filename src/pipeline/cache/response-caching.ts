@@ -123,17 +123,25 @@ export class CacheRecorder {
     this.put({ kind: 'embed', result });
   }
 
-  /** The same stream, folded into a result as it passes; stored when it ended complete. */
+  /** The same stream, folded into a result as it passes; stored when it ended complete and within maxEntryBytes. */
   tapParts(parts: AsyncIterable<StreamPart>): AsyncIterable<StreamPart> {
     const seen: StreamPart[] = [];
+    // The text held, a lower bound of the entry's size: past the bound the parts are let go, not kept.
+    let size = 0;
+    const limit = this.caching.maxEntryBytes;
     const recorder = this;
     return {
       async *[Symbol.asyncIterator]() {
         for await (const part of parts) {
-          seen.push(part);
+          if (size <= limit) {
+            if (part.type === 'text-delta' || part.type === 'reasoning-delta') size += part.text.length;
+            else if (part.type === 'tool-call-delta') size += part.argumentsDelta.length;
+            if (size <= limit) seen.push(part);
+            else seen.length = 0;
+          }
           yield part;
         }
-        const result = partsToResult(seen);
+        const result = size <= limit ? partsToResult(seen) : undefined;
         if (result !== undefined) recorder.chat(result);
       },
     };

@@ -10,7 +10,7 @@ import type { CredentialVault } from '../../identity/credential-vault.js';
 import { captureBodies, type BodyCapture } from '../../pipeline/body-capture.js';
 import type { CallLimits } from '../../limits/call-limits.js';
 import { CallMeter, type MeterPorts } from '../../pipeline/call-meter.js';
-import { applyLimits } from '../../pipeline/model-call.js';
+import { applyLimits } from '../../pipeline/call-admission.js';
 import type { ModelDirectory } from '../../pipeline/model-directory.js';
 import { providerDialect, type ProviderConnection, type ProviderSet } from '../../providers/registry.js';
 import type { CallContext } from '../../providers/spec.js';
