@@ -38,6 +38,7 @@ import { openAIRoutes, renderOpenAIError } from './surfaces/openai/openai-routes
 import { nativeRoutes, subdomainRewriter } from './surfaces/native/native-routes.js';
 import { simpleRoutes } from './surfaces/simple/simple-routes.js';
 import { renderPlatformError } from './surfaces/platform/platform-io.js';
+import { fanOutRoutes } from './surfaces/platform/fan-out.js';
 import { platformRoutes } from './surfaces/platform/platform-routes.js';
 
 export type AppPorts = {
@@ -134,6 +135,7 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
     ...anthropicRoutes(modelDeps),
     ...geminiRoutes(modelDeps),
     ...simpleRoutes(modelDeps),
+    ...fanOutRoutes(modelDeps, { maxModels: config.prompts.maxModels, maxTimeoutMs: config.prompts.timeoutMs }),
     ...nativeRoutes({ ...modelDeps, providers, providerIds }),
     ...platformRoutes({
       routingGroups: { store: ports.store.routingGroups, directory, forget: router.forget },

@@ -240,6 +240,15 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** The platform API's prompts: POST /api/prompt/execute runs one prompt on several models at once. */
+  prompts: z
+    .strictObject({
+      /** Most models one fan-out may name. */
+      maxModels: z.number().int().min(1).max(100).default(25),
+      /** Each model's time limit in a fan-out (a request may ask for less with `timeout_ms`). */
+      timeoutMs: z.number().int().min(1000).max(3_600_000).default(120_000),
+    })
+    .prefault({}),
   /** The response cache: exact-match answers by normalised request (docs/caching.md). */
   cache: z
     .strictObject({

@@ -267,13 +267,13 @@ describe('simple surface', () => {
 describe('what is never stored', () => {
   test('a provider error and a stream cut mid-way are not cached', async () => {
     const messages = [{ role: 'user' as const, content: fresh() }];
-    gateway.simulator.inject({ kind: 'status', status: 500 } as never);
+    gateway.simulator.inject({ kind: 'status', status: 500 });
     await assert.rejects(openai.chat.completions.create({ model: 'gpt-4o-mini', messages, temperature: 0 }));
     const after500 = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages, temperature: 0 }).withResponse();
     assert.equal(after500.response.headers.get('x-cache'), 'MISS');
 
     const cut = [{ role: 'user' as const, content: fresh('Tell a long story') }];
-    gateway.simulator.inject({ kind: 'cut', afterChunks: 2 } as never);
+    gateway.simulator.inject({ kind: 'cut-stream', afterChunks: 2 });
     const broken = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: cut, temperature: 0, stream: true });
     await assert.rejects(readOpenAIStream(broken));
     const afterCut = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: cut, temperature: 0 }).withResponse();

@@ -30,6 +30,8 @@ const message = z.discriminatedUnion('role', [
   z.object({ role: z.literal('tool'), content: z.string(), tool_call_id: z.string().min(1) }),
 ]);
 export type SimpleMessage = z.infer<typeof message>;
+/** One message as the simple surface takes it (also the platform API's fan-out). */
+export const simpleMessageSchema = message;
 
 const tool = z.object({
   type: z.literal('function'),
