@@ -135,7 +135,7 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
     ...anthropicRoutes(modelDeps),
     ...geminiRoutes(modelDeps),
     ...simpleRoutes(modelDeps),
-    ...fanOutRoutes(modelDeps, { maxModels: config.prompts.maxModels, maxTimeoutMs: config.prompts.timeoutMs }),
+    ...fanOutRoutes(modelDeps, { runs: ports.store.promptRuns, maxModels: config.prompts.maxModels, maxTimeoutMs: config.prompts.timeoutMs }),
     ...nativeRoutes({ ...modelDeps, providers, providerIds }),
     ...platformRoutes({
       routingGroups: { store: ports.store.routingGroups, directory, forget: router.forget },
@@ -143,6 +143,7 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
       bodyLimit: config.server.bodyLimit,
       trustProxy: config.server.trustProxy,
       usage: ports.store.usage,
+      runs: ports.store.promptRuns,
       // The plan limits shown beside usage statistics: the same (cached) policy the limits step applies.
       limitsFor: async (caller) => (await policies.policyFor(caller.organizationId)).limits,
       billing: { balances: ports.store.balances, plans: { ...defaultPlans, ...config.limits.plans }, policies },

@@ -10,6 +10,7 @@ import { migrateToLatest } from './migrate.js';
 import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './open-database.js';
 import { RequestLogRepository, type RequestLogRepositoryOptions } from './request-log-repository.js';
 import { RoutingGroupRepository } from './routing-group-repository.js';
+import { PromptRunRepository } from './prompt-run-repository.js';
 import { consoleStoreLogger, type StoreLogger } from './store-logger.js';
 import type { Store } from './types.js';
 import { writeTransaction } from './write-transaction.js';
@@ -107,6 +108,7 @@ function assembleStore(
     dialect: database.dialect,
     write: writeTransaction(database.db, database.dialect, database.sqlite),
   });
+  const promptRuns = new PromptRunRepository({ db: database.db });
   let closing: Promise<void> | undefined;
   return {
     dialect: database.dialect,
@@ -116,6 +118,7 @@ function assembleStore(
     balances,
     bodies,
     routingGroups,
+    promptRuns,
     close() {
       // Both write what they hold back (logging what they cannot) before the connection goes.
       closing ??= Promise.allSettled([access.close(), requestLog.close(), bodies.close()]).then(() => database.close());

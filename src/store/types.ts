@@ -328,7 +328,8 @@ export type ModelUsage = {
 /** The totals over every model, and the models ordered by calls (most first), then name. */
 export type UsageSummary = Omit<ModelUsage, 'model'> & { byModel: ModelUsage[] };
 
-export type UsageHistoryQuery = UsageOwner & { limit?: number; offset?: number; model?: string };
+/** `withoutRunCalls`: leave out the model calls of prompt runs (request ids `<run id>-m<n>`), which their run shows. */
+export type UsageHistoryQuery = UsageOwner & { limit?: number; offset?: number; model?: string; withoutRunCalls?: boolean };
 
 /** Reads over the ledger (request_log) for the platform API; every query is confined to one organization. */
 export interface UsageQueries {
@@ -363,6 +364,35 @@ export interface RoutingGroupStore {
   delete(organizationId: string, name: string): Promise<boolean>;
 }
 
+/** A prompt run of the platform API: a fan-out answered at once, or an async prompt job. */
+export type PromptRunRecord = {
+  id: string;
+  organizationId: string;
+  apiKeyId: string | null;
+  userId: string | null;
+  kind: 'execute' | 'job';
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  /** The prompt or messages and the sampling parameters, as the API took them. */
+  request: Record<string, unknown>;
+  models: string[];
+  /** Each model's result as the API shows it; null until there is one. */
+  results: unknown[] | null;
+  totalTokens: number;
+  totalCostMicroUsd: number;
+  createdAt: Date;
+  completedAt: Date | null;
+};
+
+export type PromptRunQuery = UsageOwner & { limit: number; offset: number; model?: string };
+
+export interface PromptRunStore {
+  /** Inserts the run, or replaces what changes of one saved before (status, results, totals, completion). */
+  save(run: PromptRunRecord): Promise<void>;
+  get(owner: UsageOwner, id: string): Promise<PromptRunRecord | undefined>;
+  /** Newest first; `model` keeps the runs that asked that model. */
+  list(query: PromptRunQuery): Promise<{ total: number; runs: PromptRunRecord[] }>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly requestLog: RequestLog;
@@ -371,6 +401,7 @@ export interface Store {
   readonly balances: BalanceStore;
   readonly bodies: RequestBodyLog;
   readonly routingGroups: RoutingGroupStore;
+  readonly promptRuns: PromptRunStore;
   /** Flushes pending writes (logging what cannot be written) and closes connections. Never rejects for a failed write. */
   close(): Promise<void>;
 }

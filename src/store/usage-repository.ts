@@ -68,6 +68,7 @@ export class UsageRepository implements UsageQueries {
     const offset = clampInteger(query.offset, 0, 0, Number.MAX_SAFE_INTEGER);
     let base = ownedBy(this.#db.selectFrom('request_log'), query);
     if (query.model !== undefined) base = base.where('model', '=', query.model);
+    if (query.withoutRunCalls === true) base = base.where('request_id', 'not like', '%-m%');
     const [counted, rows] = await Promise.all([
       base.select((eb) => eb.fn.countAll<Count>().as('total')).executeTakeFirstOrThrow(),
       base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),

@@ -48,6 +48,8 @@ type Org = {
   token: string;
   /** The organization's own model group (routing groups API): listed in its /v1/models only. */
   groupName: string;
+  /** A fan-out run of the organization (POST /api/prompt/execute). */
+  promptId: string;
 };
 
 const directory = mkdtempSync(join(tmpdir(), 'switchyard-isolation-'));
@@ -122,6 +124,7 @@ async function createOrganization(name: string): Promise<Org> {
   }
   const groupName = `${name}-pool`;
   await expectStatus(201, 'PUT', `/api/routing/groups/${groupName}`, adminKey, { deployments: [{ provider: 'openai', model: 'gpt-4o-mini' }] });
+  const run = await expectStatus(200, 'POST', '/api/prompt/execute', adminKey, { prompt: 'hello', models: ['gpt-4o-mini'] });
   const { token } = await expectStatus(200, 'POST', '/api/token', undefined, { email, password });
   apiSecrets.push(adminKey, key.secret);
   otherSecrets.push(password, userPassword, ...Object.values(providerKeys), token);
@@ -141,11 +144,12 @@ async function createOrganization(name: string): Promise<Org> {
     providerKeys,
     token,
     groupName,
+    promptId: run.id,
   };
 }
 
 const idsOf = (org: Org) => [org.id, org.adminKeyId, org.keyId, org.adminUserId, org.userId, ...org.credentialIds];
-const namesOf = (org: Org) => [...idsOf(org), org.email, org.userEmail, org.groupName];
+const namesOf = (org: Org) => [...idsOf(org), org.email, org.userEmail, org.groupName, org.promptId];
 
 /** The ids of `owner` a path parameter may take. */
 function candidates(name: string, owner: Org): string[] {
@@ -154,6 +158,7 @@ function candidates(name: string, owner: Org): string[] {
     userId: [owner.adminUserId, owner.userId],
     credentialId: owner.credentialIds,
     name: [owner.groupName],
+    promptId: [owner.promptId],
   };
   const ids = byName[name];
   if (ids === undefined) throw new Error(`No ids for the path parameter '${name}'.`);

@@ -68,6 +68,7 @@ const dummyIds: Record<string, string> = {
   userId: 'usr_00000000000070008000000000000000',
   credentialId: 'cred_00000000000070008000000000000000',
   name: 'sample-group',
+  promptId: '01900000-0000-7000-8000-000000000000',
 };
 
 /** What a wildcard stands for: a catalogue model, a Gemini model and method, a provider's model list. */

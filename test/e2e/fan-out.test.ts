@@ -154,3 +154,65 @@ describe('bad input', () => {
     assert.equal(refused.status, 403);
   });
 });
+
+describe('history', () => {
+  const get = (path: string, key = gateway.adminKey) =>
+    fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${key}` } }).then(async (response) => ({ status: response.status, body: (await response.json()) as any }));
+
+  test('a run is saved: GET /api/prompts/{id} shows it with its results; the history lists it once, not its calls', async () => {
+    const response = await post({ prompt: 'History, please', models: ['gpt-4o-mini', 'claude-haiku-4-5'], temperature: 0.2 });
+    const executed = (await response.json()) as { id: string; results: Result[]; total_tokens: number };
+    const { status, body } = await get(`/api/prompts/${executed.id}`);
+    assert.equal(status, 200);
+    assert.equal(body.prompt.object, 'prompt_run');
+    assert.equal(body.prompt.kind, 'execute');
+    assert.equal(body.prompt.status, 'completed');
+    assert.equal(body.prompt.prompt, 'History, please');
+    assert.equal(body.prompt.temperature, 0.2);
+    assert.deepEqual(body.prompt.models, ['gpt-4o-mini', 'claude-haiku-4-5']);
+    assert.deepEqual(body.prompt.results, executed.results);
+    assert.equal(body.prompt.total_tokens, executed.total_tokens);
+
+    const history = await get('/api/prompts/history?limit=5');
+    assert.equal(history.status, 200);
+    assert.equal(history.body.history[0].id, executed.id, 'the newest entry is the run');
+    const ids = history.body.history.map((entry: { id: string }) => entry.id);
+    for (const result of executed.results) assert.ok(!ids.includes(result.request_id), 'its calls are inside the run, not listed again');
+    const filtered = await get('/api/prompts/history?model=claude-haiku-4-5&limit=50');
+    assert.ok(filtered.body.history.some((entry: { id: string }) => entry.id === executed.id));
+    const none = await get('/api/prompts/history?model=gemini-2.5-flash&limit=50');
+    assert.ok(!none.body.history.some((entry: { id: string }) => entry.id === executed.id));
+  });
+
+  test("a generator key sees its own runs only; another organization's run is a 404", async () => {
+    const created = await fetch(`${gateway.url}/api/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gateway.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'runner', scope: 'generator', domains: ['prompts', 'usage'] }),
+    });
+    const { secret } = (await created.json()) as { secret: string };
+    const mine = (await (await post({ prompt: 'Mine', models: ['gpt-4o-mini'] }, secret)).json()) as { id: string };
+    const admins = (await (await post({ prompt: 'Theirs', models: ['gpt-4o-mini'] })).json()) as { id: string };
+    assert.equal((await get(`/api/prompts/${mine.id}`, secret)).status, 200);
+    assert.equal((await get(`/api/prompts/${admins.id}`, secret)).status, 404);
+    const history = await get('/api/prompts/history', secret);
+    const ids = history.body.history.map((entry: { id: string }) => entry.id);
+    assert.ok(ids.includes(mine.id) && !ids.includes(admins.id));
+
+    const org = await fetch(`${gateway.url}/api/organizations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gateway.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'elsewhere', admin_email: 'elsewhere@example.test', admin_password: 'a long enough password' }),
+    });
+    const other = ((await org.json()) as { secret: string }).secret;
+    const missing = await get(`/api/prompts/${admins.id}`, other);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.success, false);
+  });
+
+  test('paging past the merged window is a 400 naming offset', async () => {
+    const { status, body } = await get('/api/prompts/history?offset=9990&limit=50');
+    assert.equal(status, 400);
+    assert.match(body.error, /10000/);
+  });
+});

@@ -17,9 +17,12 @@ import { primeStream } from '../../pipeline/stream-prime.js';
 import { decodeChatRequest } from '../simple/simple-decode.js';
 import { catalogueModelName } from '../simple/simple-models.js';
 import { simpleMessageSchema } from '../simple/simple-request-schemas.js';
+import type { PromptRunStore } from '../../store/types.js';
 import { readJson, renderPlatformError, sendOk } from './platform-io.js';
 
 export type FanOutOptions = {
+  /** Where runs are saved for GET /api/prompts/{id} and the history. */
+  runs: PromptRunStore;
   /** Most models one request may name. */
   maxModels: number;
   /** Longest per-model time a request may ask for (`timeout_ms`), and the default. */
@@ -84,19 +87,55 @@ async function execute(deps: ModelCallDeps, options: FanOutOptions, schema: Retu
   const stream = body.stream === true;
   const timeoutMs = body.timeout_ms ?? options.maxTimeoutMs;
   const emit = stream ? startStream(exchange, body) : undefined;
+  const createdAt = new Date();
   const results = await Promise.all(body.models.map((model, index) => runOne(deps, exchange, body, model, index, timeoutMs, emit)));
+  const totalCostMicroUsd = results.reduce((sum, result) => sum + result.cost_micro_usd, 0);
   const totals = {
     id: exchange.requestId,
     total_tokens: results.reduce((sum, result) => sum + result.tokens_used, 0),
-    total_cost: usd(results.reduce((sum, result) => sum + result.cost_micro_usd, 0)),
+    total_cost: usd(totalCostMicroUsd),
     execution_time: seconds(performance.now() - started),
   };
+  await saveRun(deps, options.runs, exchange, body, results, { createdAt, totalTokens: totals.total_tokens, totalCostMicroUsd });
   if (emit === undefined) {
     sendOk(exchange, 200, { id: totals.id, results, total_tokens: totals.total_tokens, total_cost: totals.total_cost, execution_time: totals.execution_time });
     return;
   }
   await emit('done', totals);
   exchange.response.end();
+}
+
+/** Saved before the answer goes out, so the run is in GET /api/prompts/{id} once the client has it; a store that fails is logged, not the client's failure. */
+async function saveRun(
+  deps: ModelCallDeps,
+  runs: PromptRunStore,
+  exchange: Exchange,
+  body: FanOutBody,
+  results: ModelResult[],
+  totals: { createdAt: Date; totalTokens: number; totalCostMicroUsd: number },
+): Promise<void> {
+  const caller = exchange.principal;
+  if (caller?.organizationId == null) return;
+  const { models, stream: _stream, ...request } = body;
+  try {
+    await runs.save({
+      id: exchange.requestId,
+      organizationId: caller.organizationId,
+      apiKeyId: caller.apiKeyId ?? null,
+      userId: caller.userId ?? null,
+      kind: 'execute',
+      status: results.every((result) => result.error !== undefined) ? 'failed' : 'completed',
+      request: Object.fromEntries(Object.entries(request).filter(([, value]) => value != null)),
+      models,
+      results,
+      totalTokens: totals.totalTokens,
+      totalCostMicroUsd: totals.totalCostMicroUsd,
+      createdAt: totals.createdAt,
+      completedAt: new Date(),
+    });
+  } catch (error) {
+    deps.meter.logger.error({ err: error, requestId: exchange.requestId }, 'a prompt run could not be saved for the history');
+  }
 }
 
 type Emit = (event: string, data: unknown) => Promise<boolean>;

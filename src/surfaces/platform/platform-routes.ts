@@ -30,7 +30,7 @@ export function platformRoutes(deps: PlatformDeps & { routingGroups?: RoutingGro
   // Reading usage is the least a credential can be given: a generator key with the usage domain sees its own
   // calls, a manager or admin its organization's (usage-handlers.ts).
   const usageReader: RouteAccess = { scope: 'generator', domain: 'usage' };
-  const usage = usageHandlers({ usage: deps.usage, limitsFor: deps.limitsFor });
+  const usage = usageHandlers({ usage: deps.usage, limitsFor: deps.limitsFor, ...(deps.runs === undefined ? {} : { runs: deps.runs }) });
   return [
     route('POST', '/api/token', 'public', account.token),
     route('GET', '/api/me', { scope: 'generator', domain: null }, account.me),
@@ -74,6 +74,7 @@ export function platformRoutes(deps: PlatformDeps & { routingGroups?: RoutingGro
 
     route('GET', '/api/usage-stats', usageReader, usage.stats),
     route('GET', '/api/prompts/history', usageReader, usage.history),
+    route('GET', '/api/prompts/:promptId', usageReader, usage.run),
   ];
 }
 

@@ -6,15 +6,16 @@ import { GatewayError } from '../../core/errors.js';
 import type { Exchange } from '../../http/server.js';
 import { effectiveLimits, type Limits } from '../../limits/plans.js';
 import { windowAt } from '../../limits/windows.js';
-import type { ModelUsage, RequestLogEntry, UsageOwner, UsageQueries, UsageSummary } from '../../store/types.js';
-import { iso, listQuery, principalOf, sendOk } from './platform-io.js';
+import type { ModelUsage, PromptRunStore, RequestLogEntry, UsageOwner, UsageQueries, UsageSummary } from '../../store/types.js';
+import { iso, listQuery, param, principalOf, sendOk } from './platform-io.js';
+import { mergedHistory, runView } from './prompt-history.js';
 
 type Caller = Principal & { organizationId: string };
 
 /** The limits of the caller's organization (its plan narrowed by its own limits); a key's own limits are applied on top here. */
 export type LimitsFor = (principal: Caller) => Promise<Limits>;
 
-export type UsageDeps = { usage: UsageQueries; limitsFor: LimitsFor; now?: () => number };
+export type UsageDeps = { usage: UsageQueries; limitsFor: LimitsFor; runs?: PromptRunStore; now?: () => number };
 
 type Period = { name: 'month' | 'day' | 'all' | 'custom'; from?: Date; to?: Date };
 type Scope = { name: 'organization' | 'key'; owner: UsageOwner };
@@ -42,8 +43,18 @@ export function usageHandlers(deps: UsageDeps) {
       const { limit, offset, search } = listQuery(exchange);
       const scope = scopeOf(caller, search);
       const model = modelOf(search);
-      const { total, entries } = await deps.usage.history({ ...scope.owner, limit, offset, ...(model === undefined ? {} : { model }) });
-      sendOk(exchange, 200, { history: entries.map(callView), total, limit, offset });
+      const { total, history } = await mergedHistory(deps.usage, deps.runs, { ...scope.owner, limit, offset, ...(model === undefined ? {} : { model }) }, callView);
+      sendOk(exchange, 200, { history, total, limit, offset });
+    },
+
+    /** GET /api/prompts/{id}: one prompt run (a fan-out, an async prompt) with its per-model results. */
+    async run(exchange: Exchange) {
+      const caller = principalOf(exchange);
+      const scope = scopeOf(caller, searchOf(exchange));
+      const id = param(exchange, 'promptId');
+      const run = await deps.runs?.get(scope.owner, id);
+      if (run === undefined) throw new GatewayError('not_found', `There is no prompt '${id}' ${scope.name === 'key' ? 'of this credential' : 'in this organization'}.`, { param: 'id', publicCode: 'prompt_not_found' });
+      sendOk(exchange, 200, { prompt: runView(run) });
     },
   };
 }
