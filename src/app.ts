@@ -39,6 +39,12 @@ import { nativeRoutes, subdomainRewriter } from './surfaces/native/native-routes
 import { simpleRoutes } from './surfaces/simple/simple-routes.js';
 import { renderPlatformError } from './surfaces/platform/platform-io.js';
 import { fanOutRoutes } from './surfaces/platform/fan-out.js';
+import { createJobRunner, promptJobRoutes, type JobDeps } from './surfaces/platform/prompt-jobs.js';
+import { runView } from './surfaces/platform/prompt-history.js';
+import { newId } from './identity/ids.js';
+import { createWebhookService } from './webhooks/webhook-service.js';
+import type { DeliveryWorker } from './webhooks/delivery-worker.js';
+import type { PromptRunRecord } from './store/types.js';
 import { platformRoutes } from './surfaces/platform/platform-routes.js';
 
 export type AppPorts = {
@@ -94,6 +100,13 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
   const limiter = ports.limiter ?? createMemoryLimiter();
   const identity = createIdentity(config, ports, limiter);
   const { authenticator, vault } = identity;
+  const webhooks = createWebhookService({
+    store: ports.store.webhooks,
+    box: identity.box,
+    logger: ports.logger,
+    settings: config.webhooks,
+    recordEvents: (events) => ports.store.access.recordEvents(events),
+  });
   const policies = createPolicySource({
     access: ports.store.access,
     balances: ports.store.balances,
@@ -127,6 +140,15 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
     ...(bodies === undefined ? {} : { bodies }),
     ...(cache === undefined ? {} : { cache }),
   };
+  const jobDeps: JobDeps = {
+    model: modelDeps,
+    runs: ports.store.promptRuns,
+    access: ports.store.access,
+    logger: ports.logger,
+    options: { maxModels: config.prompts.maxModels, maxTimeoutMs: config.prompts.timeoutMs, ...config.prompts.jobs, allowPrivateCallbacks: config.webhooks.allowPrivateAddresses },
+    onFinished: (run) => promptCompleted(ports, webhooks.worker, run),
+  };
+  const jobs = createJobRunner(jobDeps);
   const routes: Route[] = [
     healthRoute(config.server.environment),
     deploymentHealthRoute({ router, stats, breakers }),
@@ -136,9 +158,11 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
     ...geminiRoutes(modelDeps),
     ...simpleRoutes(modelDeps),
     ...fanOutRoutes(modelDeps, { runs: ports.store.promptRuns, maxModels: config.prompts.maxModels, maxTimeoutMs: config.prompts.timeoutMs }),
+    ...promptJobRoutes(jobDeps, jobs),
     ...nativeRoutes({ ...modelDeps, providers, providerIds }),
     ...platformRoutes({
       routingGroups: { store: ports.store.routingGroups, directory, forget: router.forget },
+      webhooks: { store: webhooks.store, secrets: webhooks.secrets, worker: webhooks.worker },
       identity,
       bodyLimit: config.server.bodyLimit,
       trustProxy: config.server.trustProxy,
@@ -171,12 +195,16 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
           server.off('error', reject);
           const address = server.address() as AddressInfo;
           const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          jobs.start();
+          webhooks.worker.start();
           resolve({ url: `http://${shownHost}:${address.port}`, port: address.port });
         });
       });
     },
     async close() {
       if (pruneBodies !== undefined) clearInterval(pruneBodies);
+      await jobs.stop();
+      await webhooks.close();
       await breakers?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -185,6 +213,16 @@ export function createApp(config: Readonly<Config>, ports: AppPorts): App {
       await providers.close();
     },
   };
+}
+
+/** A finished async prompt: `prompt.completed` for the organization's webhooks, and its callback_url, signed alike. */
+async function promptCompleted(ports: AppPorts, deliveries: Pick<DeliveryWorker, 'enqueue'>, run: PromptRunRecord): Promise<void> {
+  const event = { id: newId('evt'), organizationId: run.organizationId, type: 'prompt.completed', data: runView(run), createdAt: new Date() };
+  await ports.store.access.recordEvents([event]);
+  const callback = run.request.callback_url;
+  if (typeof callback === 'string') {
+    await deliveries.enqueue({ organizationId: run.organizationId, url: callback, event: { id: event.id, type: event.type, created: event.createdAt, data: event.data } });
+  }
 }
 
 /** The response cache when `cache.enabled`: the port's store (Redis) or one in this process's memory. */

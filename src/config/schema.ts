@@ -247,6 +247,30 @@ export const configSchema = z.strictObject({
       maxModels: z.number().int().min(1).max(100).default(25),
       /** Each model's time limit in a fan-out (a request may ask for less with `timeout_ms`). */
       timeoutMs: z.number().int().min(1000).max(3_600_000).default(120_000),
+      /** Async prompts (POST /api/prompt/create), queued in the database and run by any replica. */
+      jobs: z
+        .strictObject({
+          /** Jobs this replica runs at once; 0: it queues them but runs none (an API-only replica). */
+          concurrency: z.number().int().min(0).max(256).default(4),
+          /** Jobs of one organization running at once, over every replica. */
+          perOrganization: z.number().int().min(1).max(256).default(2),
+          /** How long a replica holds a job without renewing its claim; after a crash, the job waits this long. */
+          leaseMs: z.number().int().min(1000).max(3_600_000).default(60_000),
+          /** How often an idle replica looks for queued jobs (a job queued through it starts at once). */
+          pollMs: z.number().int().min(10).max(60_000).default(1000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /** Signed webhook and callback deliveries (docs/webhooks.md). */
+  webhooks: z
+    .strictObject({
+      /** Let deliveries reach loopback, private and link-local addresses (a receiver on the operator's own network). */
+      allowPrivateAddresses: z.boolean().default(false),
+      /** One delivery attempt's time limit: connect, answer and body. */
+      timeoutMs: z.number().int().min(1000).max(60_000).default(10_000),
+      /** How often a replica looks for deliveries due. */
+      pollMs: z.number().int().min(50).max(60_000).default(1000),
     })
     .prefault({}),
   /** The response cache: exact-match answers by normalised request (docs/caching.md). */

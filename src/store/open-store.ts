@@ -11,6 +11,7 @@ import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './o
 import { RequestLogRepository, type RequestLogRepositoryOptions } from './request-log-repository.js';
 import { RoutingGroupRepository } from './routing-group-repository.js';
 import { PromptRunRepository } from './prompt-run-repository.js';
+import { WebhookRepository } from './webhook-repository.js';
 import { consoleStoreLogger, type StoreLogger } from './store-logger.js';
 import type { Store } from './types.js';
 import { writeTransaction } from './write-transaction.js';
@@ -108,7 +109,8 @@ function assembleStore(
     dialect: database.dialect,
     write: writeTransaction(database.db, database.dialect, database.sqlite),
   });
-  const promptRuns = new PromptRunRepository({ db: database.db });
+  const promptRuns = new PromptRunRepository({ db: database.db, dialect: database.dialect, write: writeTransaction(database.db, database.dialect, database.sqlite) });
+  const webhooks = new WebhookRepository({ db: database.db, dialect: database.dialect, write: writeTransaction(database.db, database.dialect, database.sqlite) });
   let closing: Promise<void> | undefined;
   return {
     dialect: database.dialect,
@@ -119,6 +121,7 @@ function assembleStore(
     bodies,
     routingGroups,
     promptRuns,
+    webhooks,
     close() {
       // Both write what they hold back (logging what they cannot) before the connection goes.
       closing ??= Promise.allSettled([access.close(), requestLog.close(), bodies.close()]).then(() => database.close());

@@ -1,10 +1,11 @@
 // Prompt runs on SQL (table prompt_runs, migration 0006): fan-outs answered at once and async prompt jobs,
 // with their per-model results. Every read is confined to one organization (and, for a generator, to its
 // own key or user), served by the (organization_id, created_at) index.
-import { sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
+import { sql, type ColumnType, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
 import { readInteger, writeText } from './column-values.js';
-import type { DatabaseSchema, Int8Column, JsonTextColumn, NullableInt8Column, StoreDatabase } from './database.js';
-import type { PromptRunQuery, PromptRunRecord, PromptRunStore, UsageOwner } from './types.js';
+import type { DatabaseSchema, Int8Column, JsonTextColumn, NullableInt8Column, SqlDialect, StoreDatabase } from './database.js';
+import type { WriteTransaction } from './write-transaction.js';
+import type { JobClaim, PromptRunQuery, PromptRunRecord, PromptRunStore, UsageOwner } from './types.js';
 
 export interface PromptRunsTable {
   id: string;
@@ -20,15 +21,23 @@ export interface PromptRunsTable {
   total_cost_micro_usd: Int8Column;
   created_at: Int8Column;
   completed_at: NullableInt8Column;
+  priority: ColumnType<number, number | undefined, number>;
+  principal: JsonTextColumn | null;
+  claimed_by: string | null;
+  claimed_until: NullableInt8Column;
 }
 
 type RunDatabase = Kysely<DatabaseSchema & { prompt_runs: PromptRunsTable }>;
 
 export class PromptRunRepository implements PromptRunStore {
   readonly #db: RunDatabase;
+  readonly #dialect: SqlDialect;
+  readonly #write: WriteTransaction;
 
-  constructor(options: { db: StoreDatabase }) {
-    this.#db = options.db.withTables<{ prompt_runs: PromptRunsTable }>();
+  constructor(options: { db: StoreDatabase; dialect: SqlDialect; write: WriteTransaction }) {
+    this.#db = withRuns(options.db);
+    this.#dialect = options.dialect;
+    this.#write = options.write;
   }
 
   async save(run: PromptRunRecord): Promise<void> {
@@ -46,6 +55,8 @@ export class PromptRunRepository implements PromptRunStore {
       total_cost_micro_usd: run.totalCostMicroUsd,
       created_at: run.createdAt.getTime(),
       completed_at: run.completedAt === null ? null : run.completedAt.getTime(),
+      priority: run.priority ?? 1,
+      principal: run.principal == null ? null : writeText(JSON.stringify(run.principal)),
     };
     const { id: _id, organization_id: _organization, created_at: _created, ...changes } = row;
     await this.#db.insertInto('prompt_runs').values(row).onConflict((conflict) => conflict.column('id').doUpdateSet(changes)).execute();
@@ -66,7 +77,77 @@ export class PromptRunRepository implements PromptRunStore {
     ]);
     return { total: readInteger(counted.total), runs: rows.map(toRecord) };
   }
+
+  claimJob(claim: JobClaim): Promise<PromptRunRecord | undefined> {
+    return this.#write(async (transaction) => {
+      const db = withRuns(transaction);
+      // A replica that stopped renewing its lease (a crash) gives its jobs back to the queue.
+      await db
+        .updateTable('prompt_runs')
+        .set({ status: 'queued', claimed_by: null, claimed_until: null })
+        .where('kind', '=', 'job')
+        .where('status', '=', 'running')
+        .where('claimed_until', '<', claim.now)
+        .execute();
+      let next = db
+        .selectFrom('prompt_runs as r')
+        .selectAll('r')
+        .where('r.kind', '=', 'job')
+        .where('r.status', '=', 'queued')
+        .where(sql<boolean>`(select count(*) from prompt_runs busy where busy.organization_id = r.organization_id and busy.status = 'running') < ${claim.perOrganization}`)
+        .orderBy('r.priority')
+        .orderBy('r.created_at')
+        .orderBy('r.id')
+        .limit(1);
+      // PostgreSQL: replicas skip a row another is claiming; SQLite's write transactions are serial anyway.
+      if (this.#dialect === 'postgres') next = next.forUpdate().skipLocked();
+      const row = await next.executeTakeFirst();
+      if (row === undefined) return undefined;
+      const claimedUntil = claim.now + claim.leaseMs;
+      await db.updateTable('prompt_runs').set({ status: 'running', claimed_by: claim.workerId, claimed_until: claimedUntil }).where('id', '=', row.id).execute();
+      return toRecord({ ...row, status: 'running', claimed_by: claim.workerId, claimed_until: claimedUntil });
+    });
+  }
+
+  async updateClaimed(run: PromptRunRecord, workerId: string, claimedUntil: number | null): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('prompt_runs')
+      .set({
+        status: run.status,
+        results: run.results === null ? null : writeText(JSON.stringify(run.results)),
+        total_tokens: run.totalTokens,
+        total_cost_micro_usd: run.totalCostMicroUsd,
+        completed_at: run.completedAt === null ? null : run.completedAt.getTime(),
+        claimed_until: claimedUntil,
+      })
+      .where('id', '=', run.id)
+      .where('claimed_by', '=', workerId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async cancel(owner: UsageOwner, id: string, at: Date): Promise<{ run: PromptRunRecord; cancelled: boolean } | undefined> {
+    let update = this.#db
+      .updateTable('prompt_runs')
+      .set({ status: 'cancelled', completed_at: at.getTime() })
+      .where('id', '=', id)
+      .where('organization_id', '=', owner.organizationId)
+      .where('kind', '=', 'job')
+      .where('status', 'in', ['queued', 'running']);
+    if (owner.apiKeyId !== undefined) update = update.where('api_key_id', '=', owner.apiKeyId);
+    if (owner.userId !== undefined) update = update.where('user_id', '=', owner.userId);
+    const result = await update.executeTakeFirst();
+    const run = await this.get(owner, id);
+    return run === undefined ? undefined : { run, cancelled: Number(result.numUpdatedRows) > 0 };
+  }
 }
+
+function withRuns(db: StoreDatabase): RunDatabase {
+  return db.withTables<{ prompt_runs: PromptRunsTable }>();
+}
+
+
 
 type RunSelect<O> = SelectQueryBuilder<DatabaseSchema & { prompt_runs: PromptRunsTable }, 'prompt_runs', O>;
 
@@ -97,6 +178,8 @@ function toRecord(row: Selectable<PromptRunsTable>): PromptRunRecord {
     totalCostMicroUsd: readInteger(row.total_cost_micro_usd),
     createdAt: new Date(readInteger(row.created_at)),
     completedAt: row.completed_at === null ? null : new Date(readInteger(row.completed_at)),
+    priority: readInteger(row.priority),
+    principal: row.principal === null ? null : (JSON.parse(row.principal) as Record<string, unknown>),
   };
 }
 

@@ -1,4 +1,5 @@
 // The store port the pipeline sees. Implementations: Kysely on SQLite (default) and PostgreSQL.
+import type { WebhookRepository } from './webhook-repository.js';
 import type { DomainGrant, Scope } from '../access/scopes.js';
 
 export type RequestLogEntry = {
@@ -381,7 +382,14 @@ export type PromptRunRecord = {
   totalCostMicroUsd: number;
   createdAt: Date;
   completedAt: Date | null;
+  /** Jobs: 0 high, 1 normal, 2 low (a fan-out answered at once is 1). */
+  priority?: number;
+  /** Jobs: who submitted it, as authenticated then (ids, scope, domains, limits; never a secret). */
+  principal?: Record<string, unknown> | null;
 };
+
+/** A job claimed by one replica for `leaseMs`, renewed while it runs. */
+export type JobClaim = { workerId: string; now: number; leaseMs: number; perOrganization: number };
 
 export type PromptRunQuery = UsageOwner & { limit: number; offset: number; model?: string };
 
@@ -391,6 +399,15 @@ export interface PromptRunStore {
   get(owner: UsageOwner, id: string): Promise<PromptRunRecord | undefined>;
   /** Newest first; `model` keeps the runs that asked that model. */
   list(query: PromptRunQuery): Promise<{ total: number; runs: PromptRunRecord[] }>;
+  /**
+   * Takes the next queued job (highest priority, then oldest) of an organization running fewer than
+   * `perOrganization`, for this worker alone; jobs whose lease ran out go back to the queue first.
+   */
+  claimJob(claim: JobClaim): Promise<PromptRunRecord | undefined>;
+  /** Saves a claimed job's progress and extends its lease; false when it is no longer this worker's (cancelled, reclaimed). */
+  updateClaimed(run: PromptRunRecord, workerId: string, claimedUntil: number | null): Promise<boolean>;
+  /** Cancels a queued or running job of the owner: the job as it is now (`cancelled`: by this call), or undefined when there is none. */
+  cancel(owner: UsageOwner, id: string, at: Date): Promise<{ run: PromptRunRecord; cancelled: boolean } | undefined>;
 }
 
 export interface Store {
@@ -402,6 +419,7 @@ export interface Store {
   readonly bodies: RequestBodyLog;
   readonly routingGroups: RoutingGroupStore;
   readonly promptRuns: PromptRunStore;
+  readonly webhooks: WebhookRepository;
   /** Flushes pending writes (logging what cannot be written) and closes connections. Never rejects for a failed write. */
   close(): Promise<void>;
 }

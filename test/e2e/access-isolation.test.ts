@@ -50,6 +50,9 @@ type Org = {
   groupName: string;
   /** A fan-out run of the organization (POST /api/prompt/execute). */
   promptId: string;
+  /** A webhook of the organization and one delivery of it (a test ping). */
+  webhookId: string;
+  deliveryId: string;
 };
 
 const directory = mkdtempSync(join(tmpdir(), 'switchyard-isolation-'));
@@ -125,6 +128,8 @@ async function createOrganization(name: string): Promise<Org> {
   const groupName = `${name}-pool`;
   await expectStatus(201, 'PUT', `/api/routing/groups/${groupName}`, adminKey, { deployments: [{ provider: 'openai', model: 'gpt-4o-mini' }] });
   const run = await expectStatus(200, 'POST', '/api/prompt/execute', adminKey, { prompt: 'hello', models: ['gpt-4o-mini'] });
+  const webhook = await expectStatus(201, 'POST', '/api/v1/webhooks', adminKey, { url: `https://hooks.${name}.example.test/in`, events: ['api_key.created'] });
+  const ping = await expectStatus(200, 'POST', `/api/v1/webhooks/${webhook.webhook.id}/test`, adminKey);
   const { token } = await expectStatus(200, 'POST', '/api/token', undefined, { email, password });
   apiSecrets.push(adminKey, key.secret);
   otherSecrets.push(password, userPassword, ...Object.values(providerKeys), token);
@@ -145,11 +150,13 @@ async function createOrganization(name: string): Promise<Org> {
     token,
     groupName,
     promptId: run.id,
+    webhookId: webhook.webhook.id,
+    deliveryId: ping.delivery.id,
   };
 }
 
 const idsOf = (org: Org) => [org.id, org.adminKeyId, org.keyId, org.adminUserId, org.userId, ...org.credentialIds];
-const namesOf = (org: Org) => [...idsOf(org), org.email, org.userEmail, org.groupName, org.promptId];
+const namesOf = (org: Org) => [...idsOf(org), org.email, org.userEmail, org.groupName, org.promptId, org.webhookId, org.deliveryId];
 
 /** The ids of `owner` a path parameter may take. */
 function candidates(name: string, owner: Org): string[] {
@@ -159,6 +166,8 @@ function candidates(name: string, owner: Org): string[] {
     credentialId: owner.credentialIds,
     name: [owner.groupName],
     promptId: [owner.promptId],
+    webhookId: [owner.webhookId],
+    deliveryId: [owner.deliveryId],
   };
   const ids = byName[name];
   if (ids === undefined) throw new Error(`No ids for the path parameter '${name}'.`);
@@ -175,6 +184,11 @@ const validBodies: Record<string, () => unknown> = {
   'PATCH /api/organizations/:orgId': () => ({ plan: 'free', limits: { requests_per_minute: 0 } }),
   'POST /api/organizations/:orgId/balance/credits': () => ({ amount_usd: 1000 }),
   'PUT /api/routing/groups/:name': () => ({ deployments: [{ provider: 'openai', model: 'gpt-4o' }] }),
+  'PATCH /api/v1/webhooks/:webhookId': () => ({ url: 'https://attacker.example.test/steal' }),
+  'POST /api/v1/webhooks/:webhookId/test': () => ({}),
+  'POST /api/v1/webhooks/:webhookId/deliveries/:deliveryId/redeliver': () => ({}),
+  'POST /v2/organizations/:orgId/webhook-secret': () => ({ grace_seconds: 0 }),
+  'POST /api/prompts/:promptId/cancel': () => ({}),
 };
 
 /**
@@ -198,6 +212,7 @@ const listings: Record<string, (org: Org) => string[]> = {
   'GET /api/balance': () => [],
   'GET /api/balance/transactions': () => [],
   'GET /api/routing/groups': (org) => [org.groupName],
+  'GET /api/v1/webhooks': (org) => [org.webhookId],
 };
 
 /** Not owned by any organization: the model catalogue and the gateway's deployments are the same for everyone. */
@@ -266,8 +281,9 @@ for (const [actor, credentialOf] of actors) {
       await t.test(endpoint.name, async () => {
         const body = validBodies[endpoint.name]?.();
         const others = paramsOf(endpoint.path).filter((name) => name !== 'orgId');
-        const combinations = others.length === 0 ? [{}] : candidates(others[0]!, b).map((id) => ({ [others[0]!]: id }));
-        assert.ok(others.length <= 1, `${endpoint.name}: one id parameter besides the organization`);
+        // Every id of B the first parameter may take; further parameters (a delivery of a webhook) take B's first.
+        const rest = Object.fromEntries(others.slice(1).map((name) => [name, candidates(name, b)[0]!]));
+        const combinations = others.length === 0 ? [{}] : candidates(others[0]!, b).map((id) => ({ [others[0]!]: id, ...rest }));
         for (const ids of combinations) {
           if (endpoint.path.includes(':orgId')) {
             const refused = await expectStatus(403, endpoint.method, fill(endpoint.path, { ...ids, orgId: b.id }), credentialOf(a), body);

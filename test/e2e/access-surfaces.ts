@@ -69,6 +69,8 @@ const dummyIds: Record<string, string> = {
   credentialId: 'cred_00000000000070008000000000000000',
   name: 'sample-group',
   promptId: '01900000-0000-7000-8000-000000000000',
+  webhookId: 'wh_00000000000070008000000000000000',
+  deliveryId: 'dlv_00000000000070008000000000000000',
 };
 
 /** What a wildcard stands for: a catalogue model, a Gemini model and method, a provider's model list. */

@@ -43,6 +43,8 @@ export type TestGatewayOptions = {
   limiter?: Limiter;
   /** The response cache's store (e.g. on Redis); default: in memory when `cache.enabled`. */
   responseCache?: ResponseCache;
+  /** A database another test gateway set up (a second replica, a restart): no bootstrap; its admin key and organization. */
+  join?: { adminKey: string; operatorOrganizationId: string };
 };
 
 export const testKeys = { openai: 'sk-test-openai', anthropic: 'test-anthropic-key', gemini: 'test-gemini-key' };
@@ -75,7 +77,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const logger = createLogger('debug', sink);
   const store = await openStore({ url: options.databaseUrl ?? 'sqlite::memory:', dataDir, logger });
   const admin = { email: 'admin@switchyard.test', password: 'correct horse battery staple' };
-  const bootstrap = await bootstrapOperator(store.access, admin);
+  const bootstrap = options.join === undefined ? await bootstrapOperator(store.access, admin) : { created: true, apiKey: options.join.adminKey, organizationId: options.join.operatorOrganizationId };
   if (!bootstrap.created) throw new Error('test gateway: the store was not empty');
   const masterKey = options.masterKey ?? randomBytes(32);
   const app = createApp(config, { store, logger, masterKey, ...(options.limiter ? { limiter: options.limiter } : {}), ...(options.responseCache ? { responseCache: options.responseCache } : {}) });

@@ -52,7 +52,7 @@ for (const target of targets) {
               ttft_ms: null,
             })
             .execute();
-          assert.deepEqual(await migrateToLatest(database), ['0002_access', '0003_metering', '0004_attempts', '0005_routing_groups', '0006_prompt_runs']);
+          assert.deepEqual(await migrateToLatest(database), ['0002_access', '0003_metering', '0004_attempts', '0005_routing_groups', '0006_prompt_runs', '0007_prompt_jobs', '0008_webhooks']);
           assert.deepEqual(await migrateToLatest(database), []);
         } finally {
           await database.close();

@@ -30,6 +30,8 @@ function run(organizationId: string, id: string, overrides: Partial<PromptRunRec
     totalCostMicroUsd: 345,
     createdAt: at,
     completedAt: new Date(at.getTime() + 1500),
+    priority: 1,
+    principal: null,
     ...overrides,
   };
 }
@@ -67,6 +69,36 @@ for (const target of targets) {
         const special = await store.promptRuns.list({ organizationId: org, limit: 10, offset: 0, model: 'my_model%' });
         assert.equal(special.total, 2);
         assert.equal((await store.promptRuns.list({ organizationId: org, limit: 10, offset: 0, model: 'myXmodel%' })).total, 0);
+      });
+    });
+
+    test('jobs: claimed by priority then age, one organization within its concurrency, a lapsed lease requeued, cancel', async () => {
+      await withStore(target, async (store) => {
+        const org = await newOrganization(store);
+        const other = await newOrganization(store);
+        const job = (organizationId: string, id: string, priority: number, second: number) =>
+          run(organizationId, id, { kind: 'job', status: 'queued', results: null, completedAt: null, priority, createdAt: new Date(at.getTime() + second * 1000) });
+        await store.promptRuns.save(job(org, 'low', 2, 0));
+        await store.promptRuns.save(job(org, 'high-late', 0, 5));
+        await store.promptRuns.save(job(org, 'high-early', 0, 1));
+        await store.promptRuns.save(job(other, 'theirs', 1, 9));
+        const claim = (workerId: string, now = at.getTime() + 60_000) => store.promptRuns.claimJob({ workerId, now, leaseMs: 10_000, perOrganization: 1 });
+        assert.equal((await claim('w1'))?.id, 'high-early');
+        // One of org's jobs runs: with perOrganization 1 the next claim takes the other organization's.
+        assert.equal((await claim('w2'))?.id, 'theirs');
+        assert.equal(await claim('w3'), undefined);
+        // w1's lease lapses: the job is queued again and claimed anew.
+        const later = at.getTime() + 60_000 + 20_000;
+        assert.equal((await claim('w4', later))?.id, 'high-early');
+        const stale = (await store.promptRuns.get({ organizationId: org }, 'high-early'))!;
+        assert.equal(await store.promptRuns.updateClaimed({ ...stale, status: 'completed' }, 'w1', null), false, 'the lapsed worker no longer owns it');
+        assert.equal(await store.promptRuns.updateClaimed({ ...stale, status: 'completed', completedAt: new Date(later) }, 'w4', null), true);
+        const cancelled = await store.promptRuns.cancel({ organizationId: org }, 'low', new Date(later));
+        assert.equal(cancelled?.cancelled, true);
+        assert.equal(cancelled?.run.status, 'cancelled');
+        assert.equal((await store.promptRuns.cancel({ organizationId: org }, 'low', new Date(later)))?.cancelled, false);
+        assert.equal(await store.promptRuns.cancel({ organizationId: other }, 'low', new Date(later)), undefined);
+        assert.equal((await claim('w5', later))?.id, 'high-late');
       });
     });
   });

@@ -35,7 +35,7 @@ for (const target of targets) {
       try {
         const database = await openDatabase({ url: location.url, dataDir: location.dataDir });
         try {
-          assert.deepEqual(await migrateToLatest(database), ['0001_request_log', '0002_access', '0003_metering', '0004_attempts', '0005_routing_groups', '0006_prompt_runs']);
+          assert.deepEqual(await migrateToLatest(database), ['0001_request_log', '0002_access', '0003_metering', '0004_attempts', '0005_routing_groups', '0006_prompt_runs', '0007_prompt_jobs', '0008_webhooks']);
           assert.deepEqual(await migrateToLatest(database), []);
         } finally {
           await database.close();
@@ -63,7 +63,7 @@ for (const target of targets) {
       );
       try {
         const applied = await Promise.all(databases.map((database) => migrateToLatest(database)));
-        assert.deepEqual(applied.flat(), ['0001_request_log', '0002_access', '0003_metering', '0004_attempts', '0005_routing_groups', '0006_prompt_runs']);
+        assert.deepEqual(applied.flat(), ['0001_request_log', '0002_access', '0003_metering', '0004_attempts', '0005_routing_groups', '0006_prompt_runs', '0007_prompt_jobs', '0008_webhooks']);
       } finally {
         await Promise.all(databases.map((database) => database.close()));
         await location.cleanup();
@@ -110,7 +110,7 @@ for (const target of targets) {
       try {
         await new Migrator({ db: database.db, provider: folderMigrationProvider }).migrateTo('0003_metering');
         await insertBareRow(database.db, 'before-attempts', target.name === 'PostgreSQL');
-        assert.deepEqual(await migrateToLatest(database), ['0004_attempts', '0005_routing_groups', '0006_prompt_runs']);
+        assert.deepEqual(await migrateToLatest(database), ['0004_attempts', '0005_routing_groups', '0006_prompt_runs', '0007_prompt_jobs', '0008_webhooks']);
         const row = await database.db
           .selectFrom('request_log')
           .select(['request_id', 'attempt', 'deployment'])

@@ -4,7 +4,8 @@
 // JSON: the seed's shape (`results` with model, response, tokens_used, response_time; `total_tokens`,
 // `execution_time`) plus cost, finish reason and the call's request id. `stream: true`: server-sent events
 // tagged with the model (`start`, `delta`, `model_end` per model, `done`).
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Principal } from '../../access/principal.js';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { ChatRequest, ChatResult, StreamPart, Usage } from '../../core/chat.js';
@@ -31,29 +32,37 @@ export type FanOutOptions = {
 
 const optional = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 
-function fanOutSchema(options: FanOutOptions) {
-  return z
-    .object({
-      prompt: optional(z.string().min(1)),
-      messages: optional(z.array(simpleMessageSchema).min(1)),
-      models: z
-        .array(z.string().min(1))
-        .min(1)
-        .max(options.maxModels, `at most ${options.maxModels} models in one request`)
-        .refine((models) => new Set(models).size === models.length, 'each model may be listed once'),
-      temperature: optional(z.number().min(0).max(2)),
-      max_tokens: optional(z.number().int().positive()),
-      stream: optional(z.boolean()),
-      /** Each model's time limit; the whole call ends when the slowest model's does. */
-      timeout_ms: optional(z.number().int().positive().max(options.maxTimeoutMs)),
-    })
-    .refine((body) => (body.prompt == null) !== (body.messages == null), { message: 'give either prompt or messages, not both', path: ['prompt'] });
+/** The fields of a fan-out (POST /api/prompt/execute) that an async prompt (POST /api/prompt/create) shares. */
+export function fanOutFields(options: Pick<FanOutOptions, 'maxModels' | 'maxTimeoutMs'>) {
+  return {
+    prompt: optional(z.string().min(1)),
+    messages: optional(z.array(simpleMessageSchema).min(1)),
+    models: z
+      .array(z.string().min(1))
+      .min(1)
+      .max(options.maxModels, `at most ${options.maxModels} models in one request`)
+      .refine((models) => new Set(models).size === models.length, 'each model may be listed once'),
+    temperature: optional(z.number().min(0).max(2)),
+    max_tokens: optional(z.number().int().positive()),
+    /** Each model's time limit; the whole call ends when the slowest model's does. */
+    timeout_ms: optional(z.number().int().positive().max(options.maxTimeoutMs)),
+  };
+}
+
+/** Exactly one of `prompt` and `messages`. */
+export const onePrompt: [(body: { prompt?: string | null; messages?: unknown }) => boolean, { message: string; path: string[] }] = [
+  (body) => (body.prompt == null) !== (body.messages == null),
+  { message: 'give either prompt or messages, not both', path: ['prompt'] },
+];
+
+function fanOutSchema(options: Pick<FanOutOptions, 'maxModels' | 'maxTimeoutMs'>) {
+  return z.object({ ...fanOutFields(options), stream: optional(z.boolean()) }).refine(...onePrompt);
 }
 
 type FanOutBody = z.infer<ReturnType<typeof fanOutSchema>>;
 
 /** One model's entry in `results`. */
-type ModelResult = {
+export type ModelResult = {
   model: string;
   provider: string | null;
   request_id: string;
@@ -88,7 +97,8 @@ async function execute(deps: ModelCallDeps, options: FanOutOptions, schema: Retu
   const timeoutMs = body.timeout_ms ?? options.maxTimeoutMs;
   const emit = stream ? startStream(exchange, body) : undefined;
   const createdAt = new Date();
-  const results = await Promise.all(body.models.map((model, index) => runOne(deps, exchange, body, model, index, timeoutMs, emit)));
+  const context: FanOutContext = { principal: exchange.principal, requestId: exchange.requestId, signal: exchange.signal, headers: exchange.request.headers };
+  const results = await Promise.all(body.models.map((model, index) => runFanOutModel(deps, context, body, model, index, timeoutMs, emit)));
   const totalCostMicroUsd = results.reduce((sum, result) => sum + result.cost_micro_usd, 0);
   const totals = {
     id: exchange.requestId,
@@ -138,7 +148,7 @@ async function saveRun(
   }
 }
 
-type Emit = (event: string, data: unknown) => Promise<boolean>;
+export type Emit = (event: string, data: unknown) => Promise<boolean>;
 
 function startStream(exchange: Exchange, body: FanOutBody): Emit {
   startEventStream(exchange.response, {});
@@ -147,10 +157,24 @@ function startStream(exchange: Exchange, body: FanOutBody): Emit {
   return emit;
 }
 
-/** One model's call: its own request id, ledger row and limits; its failure is its entry's error. */
-async function runOne(deps: ModelCallDeps, exchange: Exchange, body: FanOutBody, model: string, index: number, timeoutMs: number, emit: Emit | undefined): Promise<ModelResult> {
+/** Who runs a fan-out and under which id: the HTTP request's, or an async job's (its submitter, its id). */
+export type FanOutContext = { principal: Principal | undefined; requestId: string; signal: AbortSignal; headers: IncomingHttpHeaders };
+
+/** What every model of a fan-out is asked. */
+export type FanOutInput = Pick<FanOutBody, 'prompt' | 'messages' | 'temperature' | 'max_tokens'>;
+
+/** One model's call: its own request id (`<id>-m<n>`), ledger row and limits; its failure is its entry's error. */
+export async function runFanOutModel(
+  deps: ModelCallDeps,
+  context: FanOutContext,
+  body: FanOutInput,
+  model: string,
+  index: number,
+  timeoutMs: number,
+  emit?: Emit,
+): Promise<ModelResult> {
   const started = performance.now();
-  const requestId = `${exchange.requestId}-m${index + 1}`;
+  const requestId = `${context.requestId}-m${index + 1}`;
   const entry: ModelResult = {
     model,
     provider: null,
@@ -168,13 +192,13 @@ async function runOne(deps: ModelCallDeps, exchange: Exchange, body: FanOutBody,
   // The model's own exchange: the caller's credential and signal, its own request id and time limit, and a
   // response nobody reads (the pipeline's headers for it are dropped; the answer goes into `entry`).
   const sub: Exchange = {
-    request: { headers: { ...exchange.request.headers, 'x-switchyard-timeout-ms': String(timeoutMs) }, url: exchange.request.url } as unknown as IncomingMessage,
+    request: { headers: { ...context.headers, 'x-switchyard-timeout-ms': String(timeoutMs) }, url: '/api/prompt/execute' } as unknown as IncomingMessage,
     response: detached.response,
     requestId,
     params: {},
-    signal: exchange.signal,
+    signal: context.signal,
     startedAt: started,
-    principal: exchange.principal,
+    principal: context.principal,
   };
   const name = catalogueModelName(deps.directory.catalogue, model);
   const simpleBody = {
@@ -270,5 +294,5 @@ function detachedResponse(): Detached {
   return { response: response as unknown as ServerResponse, commit: () => void (committed = true) };
 }
 
-const usd = (microUsd: number) => microUsd / 1_000_000;
+export const usd = (microUsd: number) => microUsd / 1_000_000;
 const seconds = (ms: number) => Math.round(ms) / 1000;

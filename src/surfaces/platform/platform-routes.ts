@@ -7,11 +7,12 @@ import { keyHandlers } from './key-routes.js';
 import type { PlatformDeps } from './platform-deps.js';
 import { param, principalOf, renderPlatformError } from './platform-io.js';
 import { routingGroupRoutes, type RoutingGroupDeps } from './routing-group-handlers.js';
+import { webhookRoutes, type WebhookDeps } from './webhook-handlers.js';
 import { usageHandlers } from './usage-handlers.js';
 import { billingHandlers } from './billing-handlers.js';
 import type { CallLimits } from '../../limits/call-limits.js';
 
-export function platformRoutes(deps: PlatformDeps & { routingGroups?: RoutingGroupDeps }): Route[] {
+export function platformRoutes(deps: PlatformDeps & { routingGroups?: RoutingGroupDeps; webhooks?: WebhookDeps }): Route[] {
   const route = (method: HTTPMethod, path: string, access: RouteAccess, handler: Route['handler']): Route => ({
     method,
     path,
@@ -71,6 +72,7 @@ export function platformRoutes(deps: PlatformDeps & { routingGroups?: RoutingGro
 
     // An organization's own model groups: same access as its provider credentials, which they reference.
     ...(deps.routingGroups === undefined ? [] : routingGroupRoutes({ ...deps, routingGroups: deps.routingGroups }, route, keysAdmin)),
+    ...(deps.webhooks === undefined ? [] : webhookRoutes({ ...deps, webhooks: deps.webhooks }, route)),
 
     route('GET', '/api/usage-stats', usageReader, usage.stats),
     route('GET', '/api/prompts/history', usageReader, usage.history),
