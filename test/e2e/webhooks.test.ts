@@ -49,7 +49,9 @@ const listen = (server: Server) => new Promise<string>((resolve) => server.liste
 
 before(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-webhooks-'));
-  gateway = await startTestGateway({ databaseUrl: `sqlite:${join(dataDir, 'gateway.db')}` });
+  // The gateway's own delivery worker idles (one poll a minute): this test's worker, with a retry schedule of
+  // zeros and private addresses allowed, delivers from the same database.
+  gateway = await startTestGateway({ databaseUrl: `sqlite:${join(dataDir, 'gateway.db')}`, config: { webhooks: { pollMs: 60_000 } } });
   handle = await openDatabase({ url: `sqlite:${join(dataDir, 'gateway.db')}`, dataDir });
   const store = new WebhookRepository({ db: handle.db, dialect: handle.dialect, write: writeTransaction(handle.db, handle.dialect, handle.sqlite) });
   sender = createOutboundSender({ allowPrivate: true, timeoutMs: 5000 });
