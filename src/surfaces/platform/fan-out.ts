@@ -175,19 +175,7 @@ export async function runFanOutModel(
 ): Promise<ModelResult> {
   const started = performance.now();
   const requestId = `${context.requestId}-m${index + 1}`;
-  const entry: ModelResult = {
-    model,
-    provider: null,
-    request_id: requestId,
-    response: null,
-    finish_reason: null,
-    tokens_used: 0,
-    prompt_tokens: 0,
-    completion_tokens: 0,
-    cost: 0,
-    cost_micro_usd: 0,
-    response_time: 0,
-  };
+  const entry = emptyResult(model, requestId);
   const detached = detachedResponse();
   // The model's own exchange: the caller's credential and signal, its own request id and time limit, and a
   // response nobody reads (the pipeline's headers for it are dropped; the answer goes into `entry`).
@@ -292,6 +280,23 @@ function detachedResponse(): Detached {
     },
   };
   return { response: response as unknown as ServerResponse, commit: () => void (committed = true) };
+}
+
+/** A model's entry before it has answered (or when it never does). */
+export function emptyResult(model: string, requestId: string): ModelResult {
+  return {
+    model,
+    provider: null,
+    request_id: requestId,
+    response: null,
+    finish_reason: null,
+    tokens_used: 0,
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    cost: 0,
+    cost_micro_usd: 0,
+    response_time: 0,
+  };
 }
 
 export const usd = (microUsd: number) => microUsd / 1_000_000;

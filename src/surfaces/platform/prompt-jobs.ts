@@ -15,7 +15,7 @@ import type { Exchange, Route } from '../../http/server.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ModelCallDeps } from '../../pipeline/model-call.js';
 import type { AccessStore, PromptRunRecord, PromptRunStore, UsageOwner } from '../../store/types.js';
-import { fanOutFields, onePrompt, runFanOutModel, type FanOutInput, type ModelResult } from './fan-out.js';
+import { emptyResult, fanOutFields, onePrompt, runFanOutModel, type FanOutInput, type ModelResult } from './fan-out.js';
 import { param, principalOf, readJson, renderPlatformError, sendOk } from './platform-io.js';
 import { runView } from './prompt-history.js';
 import { forbiddenAddressReason, parseAddress } from '../../webhooks/address-policy.js';
@@ -288,22 +288,6 @@ function ownCredential(caller: Principal & { organizationId: string }): UsageOwn
   if (caller.apiKeyId !== null) return { organizationId: caller.organizationId, apiKeyId: caller.apiKeyId };
   if (caller.userId !== null) return { organizationId: caller.organizationId, userId: caller.userId };
   return { organizationId: caller.organizationId };
-}
-
-function emptyResult(model: string, requestId: string): ModelResult {
-  return {
-    model,
-    provider: null,
-    request_id: requestId,
-    response: null,
-    finish_reason: null,
-    tokens_used: 0,
-    prompt_tokens: 0,
-    completion_tokens: 0,
-    cost: 0,
-    cost_micro_usd: 0,
-    response_time: 0,
-  };
 }
 
 function failedResult(model: string, requestId: string, error: GatewayError): ModelResult {
