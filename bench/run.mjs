@@ -10,6 +10,7 @@ import { helpText, parseOptions } from './lib/options.mjs';
 import { killAllNow, onCleanup, pinSelf, stopAll, stopProcess } from './lib/processes.mjs';
 import { renderReport } from './lib/report.mjs';
 import { describeLimitMode } from './lib/gateway-limits.mjs';
+import { startOwnRedis } from './lib/redis-server.mjs';
 import { repoRoot, simulatorHits, startSimulator, targetsFor } from './lib/targets.mjs';
 
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -73,7 +74,7 @@ async function measureTarget(context, target, round) {
   log(`${prefix}: starting`);
   const running = await target.start({
     simOrigin: context.simOrigin, core: context.cores.target, startTimeoutS: options.startTimeoutS, gatewayMainPath: options.gatewayMain,
-    redisUrl: options.redisUrl,
+    redisUrl: context.redisUrl,
   });
   try {
     const routes = await verifyTarget(context, target, running, round);
@@ -147,6 +148,28 @@ async function startUpstream(context) {
   context.statsSelfHits = first === null ? 0 : second - first;
   log(`simulator: ${simulator.kind} at ${simulator.origin}`);
   context.references = await readReferences(context);
+  await startRedisIfNeeded(context);
+}
+
+// --gateway-limits redis: the Redis named by --redis-url, else one of the harness's own (bench/lib/redis-server.mjs).
+async function startRedisIfNeeded(context) {
+  const { options, cores, results } = context;
+  if (!options.targets.includes('gateway') || !options.gatewayLimits.includes('redis')) return;
+  if (options.redisUrl) {
+    context.redisUrl = options.redisUrl;
+    results.meta.redis = `${options.redisUrl} (--redis-url), used as it runs: its CPU is not measured, and on this machine it shares the cores`;
+    log(`Redis: ${options.redisUrl} (--redis-url)`);
+    return;
+  }
+  const redis = await startOwnRedis({ core: cores.load, priority: options.redisPriority });
+  context.redisUrl = redis.url;
+  context.redisPid = redis.handle.pid;
+  results.meta.redis = redis.description;
+  if (redis.note) {
+    log(`NOTE: ${redis.note}`);
+    results.problems.push(redis.note);
+  }
+  log(`Redis: ${redis.description} at ${redis.url}`);
 }
 
 async function runRounds(context) {

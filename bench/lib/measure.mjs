@@ -105,11 +105,14 @@ export async function runPhase(context, target, running, route, phase) {
   const { options, cores } = context;
   const spec = requestFor(target.kind, route, phase.stream, target.clientKey ?? options.clientKey);
   const pid = running.handle?.pid;
-  const pids = [pid, context.simPid];
+  // The harness's own Redis is ours too; its CPU is charged per request to the target that uses it.
+  const redisPid = target.limits === 'redis' ? context.redisPid : undefined;
+  const pids = [pid, context.simPid, context.redisPid];
   if (options.quietWaitS > 0) await waitForQuiet(context, pids);
   const foreignMeter = startForeignLoadMeter(pids);
   const hitsBefore = await simulatorHits(context.simOrigin);
   const cpuBefore = pid ? readCpuSeconds(pid) : null;
+  const redisCpuBefore = redisPid ? readCpuSeconds(redisPid) : null;
   const coresBefore = readCoreTimes();
   const wallBefore = performance.now();
   const common = { core: cores.load, origin: running.origin, spec, durationS: options.durationS };
@@ -119,6 +122,7 @@ export async function runPhase(context, target, running, route, phase) {
   const wallS = (performance.now() - wallBefore) / 1000;
   const foreignLoad = foreignMeter();
   const cpuS = pid ? readCpuSeconds(pid) - cpuBefore : null;
+  const redisCpuS = redisPid ? readCpuSeconds(redisPid) - redisCpuBefore : null;
   const coresAfter = readCoreTimes();
   const hitsAfter = await simulatorHits(context.simOrigin);
   const completed = phase.loop === 'closed' ? result.requests : result.ok;
@@ -126,6 +130,7 @@ export async function runPhase(context, target, running, route, phase) {
   return {
     ...result,
     cpuUsPerRequest: cpuS === null || completed === 0 ? null : (cpuS * 1e6) / completed,
+    redisCpuUsPerRequest: redisCpuS === null || completed === 0 ? null : (redisCpuS * 1e6) / completed,
     targetCpuShare: cpuS === null ? null : cpuS / wallS,
     loadCoreBusy: coreBusyShare(coresBefore, coresAfter, cores.load),
     targetCoreBusy: coreBusyShare(coresBefore, coresAfter, cores.target),

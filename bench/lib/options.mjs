@@ -31,7 +31,11 @@ Options:
                           mode. memory / redis: every call counts against a plan far above the load
                           (nothing is refused), counters in the gateway's memory or on Redis; with off
                           and a limits mode in one run the report compares them per round
-  --redis-url URL         Redis for --gateway-limits redis (default $REDIS_URL, else redis://127.0.0.1:6379)
+  --redis-url URL         a running Redis for --gateway-limits redis, used as it is (default: the harness
+                          starts its own redis-server on the load core, see --redis-priority)
+  --redis-priority P      realtime | normal (default realtime): the priority of the harness's own
+                          redis-server. realtime (SCHED_FIFO) stands in for Redis on its own host;
+                          normal shows what sharing the load core costs
   --client-key KEY        bearer token the load sends to the simulator and baselines (default "bench"); the
                           gateway gets the admin key it prints at its first start on a fresh data directory
   --quiet-wait S          before each phase, wait up to S s while other processes keep more than
@@ -63,6 +67,7 @@ export function parseOptions(argv) {
       'gateway-main': { type: 'string' },
       'gateway-limits': { type: 'string', default: 'off' },
       'redis-url': { type: 'string' },
+      'redis-priority': { type: 'string', default: 'realtime' },
       'simulator-cli': { type: 'string' },
       out: { type: 'string' },
       ...Object.fromEntries(Object.keys(defaults).map((name) => [name, { type: 'string' }])),
@@ -86,6 +91,7 @@ export function parseOptions(argv) {
   if (gatewayLimits.length === 0 || badModes.length > 0) {
     throw new Error(`--gateway-limits takes a comma list of ${limitModes.join(', ')}; got ${JSON.stringify(values['gateway-limits'])}`);
   }
+  if (!['realtime', 'normal'].includes(values['redis-priority'])) throw new Error('--redis-priority must be realtime or normal');
   return {
     help: values.help === true,
     quick: values.quick === true,
@@ -107,7 +113,8 @@ export function parseOptions(argv) {
     clientKey: values['client-key'],
     gatewayMain: values['gateway-main'] ?? null,
     gatewayLimits,
-    redisUrl: values['redis-url'] ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisUrl: values['redis-url'] ?? null,
+    redisPriority: values['redis-priority'],
     simulatorCli: values['simulator-cli'] ?? null,
     out: values.out ?? null,
   };

@@ -198,24 +198,33 @@ function limitsChecks(results, modes) {
   if (!modes.includes('off')) {
     return on.map((mode) => `- NOT MEASURED — limits (${mode}) within ${limitsCostBound}× of the gateway without them: needs --gateway-limits off,${mode} in the same run`);
   }
+  const rate = results.options.rate;
   const figures = [
     { name: 'throughput', phase: 'closed', pick: (p) => p.rps, unit: 'req/s', format: fmt.int, higherIsBetter: true },
-    { name: 'CPU per request', phase: 'closed', pick: (p) => p.cpuUsPerRequest, unit: 'µs', format: fmt.int },
-    { name: `p50 at ${results.options.rate} req/s`, phase: 'open', pick: (p) => p.latencyMs.p50, unit: 'ms', format: fmt.ms },
+    { name: 'CPU per request', phase: 'closed', pick: (p) => p.cpuUsPerRequest, unit: 'µs', format: fmt.int, redis: true },
+    { name: `CPU per request at ${rate} req/s`, phase: 'open', pick: (p) => p.cpuUsPerRequest, unit: 'µs', format: fmt.int, redis: true },
+    { name: `p50 at ${rate} req/s`, phase: 'open', pick: (p) => p.latencyMs.p50, unit: 'ms', format: fmt.ms },
     { name: 'stream TTFB p50', phase: 'openStream', pick: (p) => p.ttfbMs.p50, unit: 'ms', format: fmt.ms },
+    { name: 'peak memory', phase: 'memory', pick: (m) => m.peak.peak, unit: 'MiB', format: fmt.mib },
   ];
   const lines = [];
   for (const mode of on) {
     const offKey = 'gateway/pass-through';
     const onKey = `${gatewayTargetId(mode)}/pass-through`;
-    for (const { name, phase, pick, unit, format, higherIsBetter } of figures) {
+    for (const { name, phase, pick, unit, format, higherIsBetter, redis } of figures) {
       const offValue = (round) => pick(phaseOf(round, offKey, phase));
       const onValue = (round) => pick(phaseOf(round, onKey, phase));
       // How many times worse the figure is with limits on (below 1: better), within each round.
       const cost = perRound(results, (round) => (higherIsBetter ? offValue(round) / onValue(round) : onValue(round) / offValue(round)));
+      // The harness's own Redis: its CPU per request, and the cost with it added to the gateway's.
+      const redisValue = (round) => phaseOf(round, onKey, phase).redisCpuUsPerRequest;
+      const redisCpu = redis && mode === 'redis' ? perRound(results, redisValue) : null;
+      const withRedis = redisCpu === null ? ''
+        : `; redis-server ${fmt.int(redisCpu)} µs more per request on its own core, `
+          + `${fmt.ratio(perRound(results, (round) => (onValue(round) + redisValue(round)) / offValue(round)))} counting it`;
       const detail = cost === null ? 'not measured (a gateway variant failed or was not run)'
         : `${format(perRound(results, onValue))} ${unit} with limits, ${format(perRound(results, offValue))} ${unit} without `
-          + `(cost ${fmt.ratio(cost)}, pass-through)`;
+          + `(cost ${fmt.ratio(cost)}, pass-through${withRedis})`;
       lines.push(check(`limits (${mode}) ${name} within ${limitsCostBound}× of the gateway without them`, cost, cost <= limitsCostBound, detail));
     }
   }
@@ -230,6 +239,7 @@ export function renderReport(results) {
     `- Cores: simulator and load generators on core ${meta.cores.load}, server under test on core ${meta.cores.target} (taskset). A Node server uses one core: figures are per core.`,
     `- Simulator: ${meta.simulator}. Closed-loop generator: ${meta.closedGenerator}. Open-loop generator: Node + undici, latency from scheduled send time (coordinated omission corrected).`,
     ...(meta.gatewayLimits?.length > 0 ? [`- Gateway limits (--gateway-limits): ${meta.gatewayLimits.join('; ')}. The ledger (request log) is always on.`] : []),
+    ...(meta.redis ? [`- Redis: ${meta.redis}.`] : []),
     '- Ratios and "added" figures are computed per round against the bare proxy / the direct call of the same round; the medians are shown. '
       + 'The baselines have no translated route: the gateway\'s translated row is compared with the same bare pass-through proxy, and its "added" figures with a direct Anthropic call.',
   ];

@@ -150,6 +150,42 @@ describe('the Redis limiter batches one turn of the event loop into one script c
     await limiter.close();
   });
 
+  test('a settlement alone waits for the next consume to carry it, and is sent by itself within settleDelayMs', async (t) => {
+    const connection = (await redisTestConnection(t)) as RedisTestConnection;
+    const limiter = createRedisLimiter(connection.redis, { prefix: connection.prefix, settleDelayMs: 200 });
+    const sent: number[] = [];
+    const scripted = connection.redis as unknown as { switchyardLimits: (...args: unknown[]) => Promise<unknown> };
+    const original = scripted.switchyardLimits.bind(connection.redis);
+    scripted.switchyardLimits = (...args: unknown[]) => {
+      sent.push(performance.now());
+      return original(...args);
+    };
+    const key = `${connection.prefix}j:slots`;
+    assert.equal((await limiter.consume([charge('j:slots', 1, 1)], now)).allowed, true);
+    assert.equal(sent.length, 1);
+    // The slot is released (a settlement), then, a turn later, the next call asks for it: one script call
+    // carries both, the release first, so this process's own next call always sees the slot free.
+    void limiter.adjust([{ counter: 'j:slots', delta: -1, resetAt: minuteEnd }], now);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(sent.length, 1, 'the settlement waits');
+    assert.equal((await limiter.consume([charge('j:slots', 1, 1)], now)).allowed, true);
+    assert.equal(sent.length, 2, 'the consume carried the settlement');
+    // With no consume to carry it, a settlement goes alone once settleDelayMs has passed.
+    const asked = performance.now();
+    await limiter.adjust([{ counter: 'j:slots', delta: -1, resetAt: minuteEnd }], now);
+    assert.equal(sent.length, 3);
+    assert.ok(sent[2]! - asked >= 150, `sent ${Math.round(sent[2]! - asked)} ms after it was asked`);
+    assert.equal(await connection.redis.get(key), '0');
+    // settleDelayMs 0: sent at the end of the turn it was asked in.
+    const prompt = createRedisLimiter(connection.redis, { prefix: connection.prefix, settleDelayMs: 0 });
+    const before = performance.now();
+    await prompt.adjust([{ counter: 'j:slots', delta: 1, resetAt: minuteEnd }], now);
+    assert.ok(performance.now() - before < 150);
+    assert.equal(await connection.redis.get(key), '1');
+    await prompt.close();
+    await limiter.close();
+  });
+
   test('close sends what is queued before it resolves', async (t) => {
     const connection = (await redisTestConnection(t)) as RedisTestConnection;
     const limiter = createRedisLimiter(connection.redis, { prefix: connection.prefix });

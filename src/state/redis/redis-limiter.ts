@@ -1,8 +1,10 @@
 // The limiter on Redis, shared by every replica. Every consume and adjust this process asks for in one turn
 // of its event loop goes to Redis as one Lua script call (batch.lua): the settled reservations first, then
 // each consume, all-or-nothing over its own windows and atomic (Redis runs a script alone). Under load that is
-// one round trip for many calls instead of two per call; when idle it is one per call, sent at the end of the
-// same turn. Counters expire when their window ends.
+// one round trip for many calls instead of two per call. A consume is sent at the end of the turn it was asked
+// in. A settlement alone (nothing to consume) waits up to `settleDelayMs` for a consume to carry it, so at a
+// steady rate each call costs one round trip, not two; settlements always reach Redis before any consume that
+// this process asks for after them. Counters expire when their window ends.
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { ConsumeResult, CounterAdjustment, Limiter, WindowCharge, WindowState } from '../limiter.js';
@@ -18,11 +20,18 @@ export type RedisLimiterOptions = {
   prefix?: string;
   /** Most consumes in one script call; more in one turn go in further calls. */
   maxBatch?: number;
+  /**
+   * How long settlements (fire-and-forget adjustments) may wait for the next consume to carry them, in ms
+   * (default 10; 0 sends them at the end of the turn). Another replica sees a released slot that much later
+   * at worst; this process's own consumes always see it.
+   */
+  settleDelayMs?: number;
 };
 
 export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions = {}): Limiter {
   const prefix = options.prefix ?? 'switchyard:limit:';
   const maxBatch = options.maxBatch ?? 128;
+  const settleDelayMs = options.settleDelayMs ?? 10;
   const client = redis as ScriptedRedis;
   client.defineCommand('switchyardLimits', { lua: batchScript });
 
@@ -31,6 +40,7 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions = 
   let adjustments = new Map<string, { delta: number; resetAt: number }>();
   let adjustWaiters: PendingAdjust[] = [];
   let scheduled = false;
+  let settleTimer: ReturnType<typeof setTimeout> | undefined;
   const inFlight = new Set<Promise<unknown>>();
 
   function schedule(): void {
@@ -39,8 +49,18 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions = 
     setImmediate(flush);
   }
 
+  function scheduleSettle(): void {
+    if (settleDelayMs === 0) return schedule();
+    if (scheduled || settleTimer !== undefined) return;
+    settleTimer = setTimeout(flush, settleDelayMs);
+  }
+
   function flush(): void {
     scheduled = false;
+    if (settleTimer !== undefined) {
+      clearTimeout(settleTimer);
+      settleTimer = undefined;
+    }
     while (consumes.length > 0 || adjustments.size > 0) {
       const batch = consumes.length > maxBatch ? consumes.splice(0, maxBatch) : consumes;
       if (batch === consumes) consumes = [];
@@ -111,7 +131,7 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions = 
       }
       return new Promise((resolve, reject) => {
         adjustWaiters.push({ resolve, reject });
-        schedule();
+        scheduleSettle();
       });
     },
     async close() {
