@@ -22,7 +22,7 @@ export const gatewayLabel = (mode) => (mode === 'off' ? 'gateway' : `gateway, li
 
 export function describeLimitMode(mode) {
   if (mode === 'off') return 'off (no plan: no counter is touched)';
-  const counters = mode === 'redis' ? 'counters on Redis (one Lua script call per event-loop turn, carrying its checks and settles)' : 'counters in the gateway\'s memory';
+  const counters = mode === 'redis' ? 'counters on Redis (one Lua script call per event-loop turn carrying its checks, settlements riding on the next call within 10 ms)' : 'counters in the gateway\'s memory';
   const count = (value) => value.toLocaleString('en-US');
   return `${mode}: every call charged to plan "${benchPlanName}" (${count(benchPlan.requestsPerMinute)} requests a minute and an hour, `
     + `${count(benchPlan.requestsPerMonth)} a month: nothing refused), ${counters}`;

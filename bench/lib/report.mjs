@@ -202,7 +202,9 @@ function limitsChecks(results, modes) {
   const figures = [
     { name: 'throughput', phase: 'closed', pick: (p) => p.rps, unit: 'req/s', format: fmt.int, higherIsBetter: true },
     { name: 'CPU per request', phase: 'closed', pick: (p) => p.cpuUsPerRequest, unit: 'µs', format: fmt.int, redis: true },
-    { name: `CPU per request at ${rate} req/s`, phase: 'open', pick: (p) => p.cpuUsPerRequest, unit: 'µs', format: fmt.int, redis: true },
+    // Not one of the targets' figures: at a fixed rate well below capacity it shows what each call's own
+    // round trip to Redis costs (nothing shares it), where the closed loop's CPU shows the cost at capacity.
+    { name: `CPU per request at ${rate} req/s`, phase: 'open', pick: (p) => p.cpuUsPerRequest, unit: 'µs', format: fmt.int, redis: true, info: true },
     { name: `p50 at ${rate} req/s`, phase: 'open', pick: (p) => p.latencyMs.p50, unit: 'ms', format: fmt.ms },
     { name: 'stream TTFB p50', phase: 'openStream', pick: (p) => p.ttfbMs.p50, unit: 'ms', format: fmt.ms },
     { name: 'peak memory', phase: 'memory', pick: (m) => m.peak.peak, unit: 'MiB', format: fmt.mib },
@@ -211,7 +213,7 @@ function limitsChecks(results, modes) {
   for (const mode of on) {
     const offKey = 'gateway/pass-through';
     const onKey = `${gatewayTargetId(mode)}/pass-through`;
-    for (const { name, phase, pick, unit, format, higherIsBetter, redis } of figures) {
+    for (const { name, phase, pick, unit, format, higherIsBetter, redis, info } of figures) {
       const offValue = (round) => pick(phaseOf(round, offKey, phase));
       const onValue = (round) => pick(phaseOf(round, onKey, phase));
       // How many times worse the figure is with limits on (below 1: better), within each round.
@@ -225,7 +227,8 @@ function limitsChecks(results, modes) {
       const detail = cost === null ? 'not measured (a gateway variant failed or was not run)'
         : `${format(perRound(results, onValue))} ${unit} with limits, ${format(perRound(results, offValue))} ${unit} without `
           + `(cost ${fmt.ratio(cost)}, pass-through${withRedis})`;
-      lines.push(check(`limits (${mode}) ${name} within ${limitsCostBound}× of the gateway without them`, cost, cost <= limitsCostBound, detail));
+      if (info) lines.push(`- INFO — limits (${mode}) ${name}, beside the gateway without them: ${detail}`);
+      else lines.push(check(`limits (${mode}) ${name} within ${limitsCostBound}× of the gateway without them`, cost, cost <= limitsCostBound, detail));
     }
   }
   return lines;
