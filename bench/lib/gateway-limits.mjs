@@ -1,13 +1,17 @@
 // --gateway-limits: the gateway benchmarked with request limits on. `memory` and `redis` give every
 // organization a plan far above anything the load offers, so nothing is refused but every call is counted
 // (minute, hour and month windows, one all-or-nothing consume per request), in the gateway's memory or on
-// Redis. `off` is the gateway as configured by default: no plan, so no counter is touched.
+// Redis. `off` is the gateway as configured by default: no plan, so no counter is touched. `core` is `off`
+// without the ledger's crash journal as well (database.journal.enabled: false): the core gateway's request
+// log alone, the baseline for "limits and ledger on" against the core without them.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { requestFor } from './requests.mjs';
 
-export const limitModes = ['off', 'memory', 'redis'];
+export const limitModes = ['off', 'core', 'memory', 'redis'];
+/** The modes without limits, each a baseline the limits modes are compared with. */
+export const baselineModes = ['core', 'off'];
 
 export const benchPlanName = 'bench';
 export const benchPlan = {
@@ -18,10 +22,15 @@ export const benchPlan = {
 };
 
 export const gatewayTargetId = (mode) => (mode === 'off' ? 'gateway' : `gateway+${mode}`);
-export const gatewayLabel = (mode) => (mode === 'off' ? 'gateway' : `gateway, limits on (${mode})`);
+export const gatewayLabel = (mode) => {
+  if (mode === 'off') return 'gateway';
+  if (mode === 'core') return 'gateway, core (no limits, no crash journal)';
+  return `gateway, limits on (${mode})`;
+};
 
 export function describeLimitMode(mode) {
   if (mode === 'off') return 'off (no plan: no counter is touched)';
+  if (mode === 'core') return 'core (no plan, and the ledger\'s crash journal off: the request log alone)';
   const counters = mode === 'redis' ? 'counters on Redis (one Lua script call per event-loop turn carrying its checks, settlements riding on the next call within 10 ms)' : 'counters in the gateway\'s memory';
   const count = (value) => value.toLocaleString('en-US');
   return `${mode}: every call charged to plan "${benchPlanName}" (${count(benchPlan.requestsPerMinute)} requests a minute and an hour, `
@@ -36,6 +45,10 @@ export function limitsEnvironment(mode, dataDir, redisUrl) {
   const env = { REDIS_URL: '', SWITCHYARD_DEFAULT_PLAN: '' };
   if (mode === 'off') return env;
   const file = join(dataDir, 'bench-limits.yaml');
+  if (mode === 'core') {
+    writeFileSync(file, `${JSON.stringify({ database: { journal: { enabled: false } } }, null, 2)}\n`);
+    return { ...env, SWITCHYARD_CONFIG: file };
+  }
   const limits = {
     backend: mode,
     ...(mode === 'redis' ? { redisUrl } : {}),
@@ -49,7 +62,7 @@ export function limitsEnvironment(mode, dataDir, redisUrl) {
 
 /** One call: with limits on, the answer must carry the bench plan's X-RateLimit-Limit, else the mode did not apply. */
 export async function checkLimitsApplied(mode, origin, clientKey) {
-  if (mode === 'off') return;
+  if (baselineModes.includes(mode)) return;
   const spec = requestFor('gateway', 'pass-through', false, clientKey);
   const { statusCode, headers, body } = await request(`${origin}${spec.path}`, {
     method: 'POST', headers: spec.headers, body: spec.body, headersTimeout: 10_000, bodyTimeout: 10_000,

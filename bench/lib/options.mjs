@@ -27,10 +27,11 @@ Options:
   --node-generator        use the Node closed-loop generator even when wrk is installed
   --simulator-cli FILE    the project simulator's entry point (default dist/src/simulator/cli.js)
   --gateway-main FILE     the gateway's entry point (default dist/src/main.js)
-  --gateway-limits LIST   comma list of off | memory | redis (default off): the gateway target once per
-                          mode. memory / redis: every call counts against a plan far above the load
-                          (nothing is refused), counters in the gateway's memory or on Redis; with off
-                          and a limits mode in one run the report compares them per round
+  --gateway-limits LIST   comma list of off | core | memory | redis (default off): the gateway target once
+                          per mode. memory / redis: every call counts against a plan far above the load
+                          (nothing is refused), counters in the gateway's memory or on Redis; core: no
+                          limits and the ledger's crash journal off too. With off or core and a limits
+                          mode in one run the report compares them per round (against core when it ran)
   --redis-url URL         a running Redis for --gateway-limits redis, used as it is (default: the harness
                           starts its own redis-server on the load core, see --redis-priority)
   --redis-priority P      realtime | normal (default realtime): the priority of the harness's own

@@ -1,7 +1,7 @@
 // Turns the per-round results into the Markdown report. Every ratio and every "added" figure is
 // computed within one round (target vs the bare proxy / the direct call of that same round), and
 // the median over rounds is what is shown.
-import { gatewayLabel, gatewayTargetId } from './gateway-limits.mjs';
+import { baselineModes, gatewayLabel, gatewayTargetId } from './gateway-limits.mjs';
 import { median, minMax } from './stats.mjs';
 
 const baseRows = [['direct', 'pass-through'], ['direct', 'translated'], ['bare', 'pass-through'], ['parse', 'pass-through']];
@@ -192,12 +192,16 @@ function targetChecks(results) {
 
 // Per round, the gateway with limits on against the gateway without them (the same round's figures),
 // median over rounds: each figure on may cost at most limitsCostBound× the figure off.
+// The baseline is `core` (no limits, no crash journal) when it ran, else `off` (no limits).
 function limitsChecks(results, modes) {
-  const on = modes.filter((mode) => mode !== 'off');
+  const on = modes.filter((mode) => !baselineModes.includes(mode));
   if (on.length === 0) return [];
-  if (!modes.includes('off')) {
-    return on.map((mode) => `- NOT MEASURED — limits (${mode}) within ${limitsCostBound}× of the gateway without them: needs --gateway-limits off,${mode} in the same run`);
+  const baseline = baselineModes.find((mode) => modes.includes(mode));
+  if (baseline === undefined) {
+    return on.map((mode) => `- NOT MEASURED — limits (${mode}) within ${limitsCostBound}× of the gateway without them: needs --gateway-limits off,${mode} or core,${mode} in the same run`);
   }
+  const without = baseline === 'core' ? 'the core gateway without them (no limits, no crash journal)' : 'the gateway without them';
+  const withWhat = baseline === 'core' ? 'with limits and journal' : 'with limits';
   const rate = results.options.rate;
   const figures = [
     { name: 'throughput', phase: 'closed', pick: (p) => p.rps, unit: 'req/s', format: fmt.int, higherIsBetter: true },
@@ -211,7 +215,7 @@ function limitsChecks(results, modes) {
   ];
   const lines = [];
   for (const mode of on) {
-    const offKey = 'gateway/pass-through';
+    const offKey = `${gatewayTargetId(baseline)}/pass-through`;
     const onKey = `${gatewayTargetId(mode)}/pass-through`;
     for (const { name, phase, pick, unit, format, higherIsBetter, redis, info } of figures) {
       const offValue = (round) => pick(phaseOf(round, offKey, phase));
@@ -225,10 +229,10 @@ function limitsChecks(results, modes) {
         : `; redis-server ${fmt.int(redisCpu)} µs more per request on its own core, `
           + `${fmt.ratio(perRound(results, (round) => (onValue(round) + redisValue(round)) / offValue(round)))} counting it`;
       const detail = cost === null ? 'not measured (a gateway variant failed or was not run)'
-        : `${format(perRound(results, onValue))} ${unit} with limits, ${format(perRound(results, offValue))} ${unit} without `
+        : `${format(perRound(results, onValue))} ${unit} ${withWhat}, ${format(perRound(results, offValue))} ${unit} without `
           + `(cost ${fmt.ratio(cost)}, pass-through${withRedis})`;
-      if (info) lines.push(`- INFO — limits (${mode}) ${name}, beside the gateway without them: ${detail}`);
-      else lines.push(check(`limits (${mode}) ${name} within ${limitsCostBound}× of the gateway without them`, cost, cost <= limitsCostBound, detail));
+      if (info) lines.push(`- INFO — limits (${mode}) ${name}, beside ${without}: ${detail}`);
+      else lines.push(check(`limits (${mode}) ${name} within ${limitsCostBound}× of ${without}`, cost, cost <= limitsCostBound, detail));
     }
   }
   return lines;
