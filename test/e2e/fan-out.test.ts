@@ -3,6 +3,7 @@
 // entry and the others answer; every model call is its own ledger row; bad input is a 400 naming the field.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ModelResult } from '../../src/surfaces/platform/fan-out.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 let gateway: TestGateway;
@@ -13,21 +14,6 @@ before(async () => {
 after(async () => {
   await gateway?.close();
 });
-
-type Result = {
-  model: string;
-  provider: string | null;
-  request_id: string;
-  response: string | null;
-  finish_reason: string | null;
-  tokens_used: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cost: number;
-  cost_micro_usd: number;
-  response_time: number;
-  error?: { status: number; code: string; message: string };
-};
 
 function post(body: unknown, key = gateway.adminKey, raw?: string) {
   return fetch(`${gateway.url}/api/prompt/execute`, {
@@ -43,7 +29,7 @@ describe('JSON', () => {
   test('three models answer side by side in the seed’s shape, each metered in the ledger', async () => {
     const response = await post({ prompt: 'Write one line about tea', models, temperature: 0.7, max_tokens: 100 });
     assert.equal(response.status, 200);
-    const body = (await response.json()) as { success: boolean; id: string; results: Result[]; total_tokens: number; total_cost: number; execution_time: number };
+    const body = (await response.json()) as { success: boolean; id: string; results: ModelResult[]; total_tokens: number; total_cost: number; execution_time: number };
     assert.equal(body.success, true);
     assert.deepEqual(body.results.map((result) => result.model), models);
     assert.deepEqual(body.results.map((result) => result.provider), ['openai', 'anthropic', 'gemini']);
@@ -71,7 +57,7 @@ describe('JSON', () => {
     gateway.simulator.inject({ kind: 'status', status: 500, model: 'claude-haiku-4-5' });
     const response = await post({ messages: [{ role: 'user', content: 'Hello' }], models: ['gpt-4o-mini', 'claude-haiku-4-5', 'no-such-model'] });
     assert.equal(response.status, 200);
-    const { results } = (await response.json()) as { results: Result[] };
+    const { results } = (await response.json()) as { results: ModelResult[] };
     assert.ok(results[0]!.response);
     assert.equal(results[0]!.error, undefined);
     assert.equal(results[1]!.response, null);
@@ -85,7 +71,7 @@ describe('JSON', () => {
     gateway.simulator.inject({ kind: 'latency', delayMs: 2_000, model: 'gpt-4o-mini' });
     const started = performance.now();
     const response = await post({ prompt: 'Hello', models: ['gpt-4o-mini', 'claude-haiku-4-5'], timeout_ms: 300 });
-    const { results } = (await response.json()) as { results: Result[] };
+    const { results } = (await response.json()) as { results: ModelResult[] };
     assert.ok(performance.now() - started < 1_800, 'the slow model did not hold the call');
     assert.equal(results[0]!.error?.status, 504);
     assert.ok(results[1]!.response);
@@ -103,13 +89,13 @@ describe('stream', () => {
     assert.equal(events.at(-1)!.event, 'done');
     for (const model of models.slice(0, 2)) {
       const streamed = events.filter((event) => event.event === 'delta' && event.data.model === model).map((event) => event.data.text as string).join('');
-      const end = events.find((event) => event.event === 'model_end' && event.data.model === model)!.data as Result;
+      const end = events.find((event) => event.event === 'model_end' && event.data.model === model)!.data as ModelResult;
       assert.ok(streamed.length > 0);
       assert.equal(end.response, streamed, `${model}: the end event carries the whole answer`);
       assert.ok(end.completion_tokens > 0);
     }
     const done = events.at(-1)!.data as { total_tokens: number };
-    const ends = events.filter((event) => event.event === 'model_end').map((event) => event.data as Result);
+    const ends = events.filter((event) => event.event === 'model_end').map((event) => event.data as ModelResult);
     assert.equal(done.total_tokens, ends.reduce((sum, end) => sum + end.tokens_used, 0));
   });
 });
@@ -161,7 +147,7 @@ describe('history', () => {
 
   test('a run is saved: GET /api/prompts/{id} shows it with its results; the history lists it once, not its calls', async () => {
     const response = await post({ prompt: 'History, please', models: ['gpt-4o-mini', 'claude-haiku-4-5'], temperature: 0.2 });
-    const executed = (await response.json()) as { id: string; results: Result[]; total_tokens: number };
+    const executed = (await response.json()) as { id: string; results: ModelResult[]; total_tokens: number };
     const { status, body } = await get(`/api/prompts/${executed.id}`);
     assert.equal(status, 200);
     assert.equal(body.prompt.object, 'prompt_run');
