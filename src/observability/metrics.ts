@@ -190,6 +190,11 @@ export function countedRequestLog(log: RequestLog, metrics: Metrics): RequestLog
       log.record(entry);
       metrics.recordCall(entry);
     },
+    recordBatched(entry) {
+      const written = log.recordBatched(entry);
+      metrics.recordCall(entry);
+      return written;
+    },
     flush: () => log.flush(),
     list: (query) => log.list(query),
     get: (id) => log.get(id),

@@ -92,15 +92,30 @@ export class CallMeter {
     return costMicroUsd(usage, this.call.entry.pricing);
   }
 
+  /** Records the call's row (journaled before this returns) and settles its limits; returns its cost. */
   succeeded(usage: Usage | undefined, status = 200): number {
-    return this.finish(status, null, usage);
+    return this.finish(status, null, usage, false);
+  }
+
+  /**
+   * `succeeded()` for the answer's last step: the row is journaled together with the other rows of this turn
+   * of the event loop (one system call for all of them). Resolves to the cost once it is: end the response
+   * after that, never before.
+   */
+  async succeededBatched(usage: Usage | undefined, status = 200): Promise<number> {
+    const cost = this.finish(status, null, usage, true);
+    await this.written;
+    return cost;
   }
 
   failed(error: GatewayError, usage?: Usage): void {
-    this.finish(error.status, error.publicCode ?? error.code, usage);
+    this.finish(error.status, error.publicCode ?? error.code, usage, false);
   }
 
-  private finish(status: number, errorCode: string | null, usage: Usage | undefined): number {
+  /** The batched row's journal write (succeededBatched). */
+  private written: Promise<void> | undefined;
+
+  private finish(status: number, errorCode: string | null, usage: Usage | undefined, batched: boolean): number {
     if (this.done) return 0;
     this.done = true;
     usage ??= this.abandonedUsage;
@@ -140,7 +155,8 @@ export class CallMeter {
       attempt: call.attempt ?? 1,
       deployment: call.deployment ?? null,
     };
-    this.ports.requestLog.record(entry);
+    if (batched) this.written = this.ports.requestLog.recordBatched(entry);
+    else this.ports.requestLog.record(entry);
     this.settlement?.settle(usage, cost);
     if (this.ports.logRequests) {
       this.ports.logger.info(

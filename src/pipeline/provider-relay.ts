@@ -214,7 +214,7 @@ export async function relayToProvider(exchange: Exchange, relay: ProviderRelay):
       return;
     }
     if (!finished) exchange.response.destroy();
-    finishStream(exchange, meter, tap?.end(), Buffer.concat(held));
+    await finishStream(exchange, meter, tap?.end(), Buffer.concat(held));
     return;
   }
 
@@ -235,7 +235,7 @@ export async function relayToProvider(exchange: Exchange, relay: ProviderRelay):
     }
     meter.markFirstToken();
     if (upstream.statusCode < 300) {
-      Object.assign(headers, usageHeaders(usage, meter.succeeded(usage)));
+      Object.assign(headers, usageHeaders(usage, await meter.succeededBatched(usage)));
       relay.cache?.raw(contentType, bytes);
     }
     else meter.failed(new GatewayError('upstream_error', `Provider answered ${upstream.statusCode}.`, { status: upstream.statusCode }));

@@ -1,7 +1,11 @@
-// The request log's local journal: every row is appended here synchronously, before the response's last
-// byte is sent, and written to the database later in batches (write-behind-queue.ts). An append is one
-// write(2) to a file opened with O_APPEND, so the kernel keeps the line when the process is killed
-// (SIGKILL, OOM) right after; a power loss can lose lines the kernel has not written out unless `fsync`.
+// The request log's local journal: every row is appended here before the response's last byte is sent, and
+// written to the database later in batches (write-behind-queue.ts). A write is one write(2) to a file
+// opened with O_APPEND, so the kernel keeps the line when the process is killed (SIGKILL, OOM) right after;
+// a power loss can lose lines the kernel has not written out unless `fsync`.
+//
+// Two ways in: `append()` writes the line before it returns; `appendBatched()` collects the lines of one
+// turn of the event loop and writes them with one write(2) at its end (setImmediate), then resolves, and the
+// caller sends the response's last byte after that. Under load that is one system call for many rows.
 //
 // Segments: one file per process at a time, named `<host>_<pid>_<start ms>_<token>_<n>.ndjson`. When every
 // line of the active segment is in the database it is truncated; after `segmentEntries` lines it is
@@ -44,6 +48,19 @@ export class JournalSegment {
 }
 
 type Owner = { host: string; pid: number; start: number };
+type BatchedLine = { entry: RequestLogEntry; written: (entry: RequestLogEntry, segment: JournalSegment | undefined) => void };
+
+function journalLine(entry: RequestLogEntry): string {
+  return `${JSON.stringify({ ...entry, createdAt: entry.createdAt.getTime() })}\n`;
+}
+
+/** How many whole lines the first `bytes` bytes of `lines` (UTF-8) hold. */
+function wholeLines(lines: string, bytes: number): number {
+  const prefix = Buffer.from(lines).subarray(0, bytes).toString('latin1');
+  let count = 0;
+  for (let at = prefix.indexOf('\n'); at !== -1; at = prefix.indexOf('\n', at + 1)) count += 1;
+  return count;
+}
 
 const segmentName = /^(.+)_(\d+)_(\d+)_([0-9a-f]+)_(\d+)\.ndjson$/;
 
@@ -61,6 +78,13 @@ export class LedgerJournal {
   #failing = false;
   /** Where lines appended after `close()` go. */
   #latePath: string | undefined;
+  /** Lines waiting for the end of this turn (appendBatched), their entries and who hears of them. */
+  #batchLines = '';
+  #batch: BatchedLine[] = [];
+  #batchWritten: Promise<void> | undefined;
+  #resolveBatch: (() => void) | undefined;
+  /** The segment the last #write() went to. */
+  #written: JournalSegment | undefined;
 
   constructor(options: LedgerJournalOptions) {
     this.directory = options.directory;
@@ -77,23 +101,81 @@ export class LedgerJournal {
    * After `close()` the line is appended to a segment kept for the next start, and nothing is returned.
    */
   append(entry: RequestLogEntry): JournalSegment | undefined {
-    const line = `${JSON.stringify({ ...entry, createdAt: entry.createdAt.getTime() })}\n`;
-    try {
-      if (this.#closed) {
-        this.#latePath ??= this.#nextPath();
-        mkdirSync(this.directory, { recursive: true });
-        appendFileSync(this.#latePath, line);
-        return undefined;
+    const line = journalLine(entry);
+    if (this.#closed) {
+      this.#appendLate(line);
+      return undefined;
+    }
+    return this.#write(line, 1) === 1 ? this.#written : undefined;
+  }
+
+  /**
+   * Queues the entry's line for the end of this turn of the event loop, where the turn's lines are written
+   * with one write(2). Then `written(entry, segment)` is called for each (segment undefined: the line could
+   * not be written, see append()), and the returned promise resolves: send the response's last byte after
+   * it. Never rejects. After `close()` the line is appended at once, as append() does.
+   */
+  appendBatched(entry: RequestLogEntry, written: (entry: RequestLogEntry, segment: JournalSegment | undefined) => void): Promise<void> {
+    if (this.#closed) {
+      this.append(entry);
+      written(entry, undefined);
+      return Promise.resolve();
+    }
+    this.#batchLines += journalLine(entry);
+    this.#batch.push({ entry, written });
+    if (this.#batchWritten === undefined) {
+      this.#batchWritten = new Promise((resolve) => (this.#resolveBatch = resolve));
+      setImmediate(this.#flushBatch);
+    }
+    return this.#batchWritten;
+  }
+
+  /** Writes the lines queued by appendBatched() now (also run at the end of the turn, and by close()). */
+  flushBatch(): void {
+    this.#flushBatch();
+  }
+
+  readonly #flushBatch = (): void => {
+    const batch = this.#batch;
+    if (batch.length === 0) return;
+    const lines = this.#batchLines;
+    const resolve = this.#resolveBatch!;
+    this.#batch = [];
+    this.#batchLines = '';
+    this.#batchWritten = undefined;
+    this.#resolveBatch = undefined;
+    const whole = this.#closed ? (this.#appendLate(lines), 0) : this.#write(lines, batch.length);
+    const segment = this.#written;
+    for (let index = 0; index < batch.length; index += 1) {
+      const { entry, written } = batch[index]!;
+      try {
+        written(entry, index < whole ? segment : undefined);
+      } catch (error) {
+        this.#logger.error({ error: describeError(error) }, 'request log journal: handing on a written entry failed');
       }
+    }
+    resolve();
+  };
+
+  /**
+   * Writes `count` whole lines with one write(2) to the active segment; returns how many of them are whole on
+   * disk (all unless the disk refused or took part of them). Never throws.
+   */
+  #write(lines: string, count: number): number {
+    let whole = 0;
+    try {
       const segment = this.#active ?? this.#startSegment();
-      const written = writeSync(segment.fd!, line);
-      if (this.#fsync) fdatasyncSync(segment.fd!);
-      segment.appended += 1;
+      this.#written = segment;
+      const written = writeSync(segment.fd!, lines);
+      const size = Buffer.byteLength(lines);
+      whole = written === size ? count : wholeLines(lines, written);
+      if (whole > 0 && this.#fsync) fdatasyncSync(segment.fd!);
+      segment.appended += whole;
       // A short write leaves a torn line: the next one must not be glued to it.
-      if (written < line.length || segment.appended >= this.#segmentEntries) this.#seal(segment);
-      if (written < line.length) throw new Error(`short write (${written} of ${line.length} bytes)`);
+      if (whole < count || segment.appended >= this.#segmentEntries) this.#seal(segment);
+      if (whole < count) throw new Error(`short write (${written} of ${size} bytes)`);
       this.#failing = false;
-      return segment;
+      return whole;
     } catch (error) {
       if (!this.#failing) {
         this.#failing = true;
@@ -102,7 +184,17 @@ export class LedgerJournal {
           'request log journal: appending failed; entries are written to the database without the crash guarantee',
         );
       }
-      return undefined;
+      return whole;
+    }
+  }
+
+  #appendLate(lines: string): void {
+    try {
+      this.#latePath ??= this.#nextPath();
+      mkdirSync(this.directory, { recursive: true });
+      appendFileSync(this.#latePath, lines);
+    } catch (error) {
+      this.#logger.error({ directory: this.directory, error: describeError(error) }, 'request log journal: keeping an entry for the next start failed');
     }
   }
 
@@ -127,6 +219,7 @@ export class LedgerJournal {
   /** Deletes the segments the database has whole, closes the files; later appends are kept for the next start. */
   close(): void {
     if (this.#closed) return;
+    this.#flushBatch();
     this.#closed = true;
     let kept = 0;
     for (const segment of this.#open) {

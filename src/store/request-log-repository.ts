@@ -60,6 +60,8 @@ const columns = [
   'deployment',
 ] as const satisfies readonly (keyof RequestLogTable)[];
 
+const settled = Promise.resolve();
+
 export class RequestLogRepository implements RequestLog {
   readonly #db: StoreDatabase;
   readonly #queue: WriteBehindQueue<Queued>;
@@ -111,6 +113,20 @@ export class RequestLogRepository implements RequestLog {
     this.#queue.push({ entry, segment: journal.append(entry) });
   }
 
+  recordBatched(entry: RequestLogEntry): Promise<void> {
+    const journal = this.#journal;
+    if (journal === undefined || this.#closed) {
+      this.record(entry);
+      return settled;
+    }
+    return journal.appendBatched(entry, this.#journaled);
+  }
+
+  /** A batched entry's line is written (segment undefined: it could not be): now the database may have it. */
+  readonly #journaled = (entry: RequestLogEntry, segment: JournalSegment | undefined): void => {
+    this.#queue.push({ entry, segment });
+  };
+
   flush(): Promise<void> {
     return this.#queue.flush();
   }
@@ -118,6 +134,8 @@ export class RequestLogRepository implements RequestLog {
   /** Flushes, then lets the journal delete what the database has; the connection itself belongs to the store. */
   async close(): Promise<void> {
     this.#closed = true;
+    // Lines batched in this turn go to the queue before it closes.
+    this.#journal?.flushBatch();
     await this.#queue.close();
     this.#journal?.close();
   }

@@ -51,8 +51,14 @@ export type RequestLogEntry = {
 export type RequestLogQuery = { limit?: number; offset?: number; model?: string };
 
 export interface RequestLog {
-  /** Queues the entry; never throws and never blocks the response. */
+  /** Queues the entry (journaled first, when there is a crash journal); never throws and never blocks the response. */
   record(entry: RequestLogEntry): void;
+  /**
+   * `record()` for a call whose response is about to end: the crash journal writes the entries of one turn
+   * of the event loop together, with one system call. Resolves once the entry is as safe as `record()`
+   * leaves it: send the response's last byte after that. Never rejects.
+   */
+  recordBatched(entry: RequestLogEntry): Promise<void>;
   /**
    * Resolves when everything queued so far is written (or dropped, see write-behind-queue.ts).
    * Rejects when a write fails; the entries stay queued and are retried.

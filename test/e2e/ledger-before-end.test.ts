@@ -1,5 +1,5 @@
-// The ledger row of a relayed stream is recorded (journaled) before the client can see the stream's terminal
-// event: a client that stops at `data: [DONE]` or `event: message_stop` has nothing the ledger lacks.
+// The ledger row of a call is recorded (journaled) before the client can see the end of its answer: a client
+// that stops at `data: [DONE]` or `event: message_stop`, or has a JSON answer, has nothing the ledger lacks.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
@@ -23,12 +23,28 @@ const anthropicEvents = [
   ['message_stop', '{"type":"message_stop"}'],
 ].map(([event, data]) => `event: ${event}\ndata: ${data}\n\n`).join('');
 
+const openaiJson = JSON.stringify({
+  id: 'c2', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'one two' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 },
+});
+const anthropicJson = JSON.stringify({
+  id: 'msg_2', type: 'message', role: 'assistant', model: 'claude-haiku-4-5', content: [{ type: 'text', text: 'one two' }],
+  stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 9, output_tokens: 2 },
+});
+
 let upstream: Server;
 let upstreamUrl: string;
 before(async () => {
   upstream = createServer((request, response) => {
-    request.resume();
+    let text = '';
+    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
     request.on('end', () => {
+      if (!text.includes('"stream":true')) {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(request.url?.includes('/messages') ? anthropicJson : openaiJson);
+        return;
+      }
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       response.write(request.url?.includes('/messages') ? anthropicEvents : openaiEvents);
       setTimeout(() => response.end(), lingerMs);
@@ -48,9 +64,15 @@ async function recordedBeforeMarker(gateway: TestGateway, path: string, headers:
   const recorded = new Set<string>();
   const log = gateway.store.requestLog;
   const record = log.record.bind(log);
+  const recordBatched = log.recordBatched.bind(log);
   log.record = (entry) => {
-    recorded.add(entry.id);
     record(entry);
+    recorded.add(entry.id);
+  };
+  // A batched row counts once its journal write has resolved, not when it is handed over.
+  log.recordBatched = async (entry) => {
+    await recordBatched(entry);
+    recorded.add(entry.id);
   };
   try {
     const response = await fetch(`${gateway.url}${path}`, {
@@ -73,6 +95,7 @@ async function recordedBeforeMarker(gateway: TestGateway, path: string, headers:
     return seenFirst;
   } finally {
     log.record = record;
+    log.recordBatched = recordBatched;
   }
 }
 
@@ -95,6 +118,51 @@ test('Anthropic relay and front door: the row is recorded before event: message_
     const headers = { 'x-api-key': gateway.adminKey, 'anthropic-version': '2023-06-01' };
     assert.equal(await recordedBeforeMarker(gateway, '/anthropic/v1/messages', headers, body, 'event: message_stop'), true);
     assert.equal(await recordedBeforeMarker(gateway, '/v1/messages', headers, body, 'event: message_stop'), true);
+  } finally {
+    await gateway.close();
+  }
+});
+
+const slowJournalMs = 150;
+
+/** Sends a JSON call and says whether its row had been recorded when the answer's headers arrived. */
+async function recordedBeforeAnswer(gateway: TestGateway, path: string, headers: Record<string, string>, body: unknown) {
+  const recorded = new Set<string>();
+  const log = gateway.store.requestLog;
+  const recordBatched = log.recordBatched.bind(log);
+  // A slow journal: an answer that did not wait for it arrives before the row counts as recorded.
+  log.recordBatched = async (entry) => {
+    await recordBatched(entry);
+    await new Promise((resolve) => setTimeout(resolve, slowJournalMs));
+    recorded.add(entry.id);
+  };
+  try {
+    const response = await fetch(`${gateway.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    const seen = recorded.has(response.headers.get('x-request-id')!);
+    assert.equal(response.status, 200, await response.text());
+    return seen;
+  } finally {
+    log.recordBatched = recordBatched;
+  }
+}
+
+test('JSON answers on every surface go out only after their row is journaled', async () => {
+  const gateway = await startTestGateway({ config: lingering() });
+  try {
+    const openai = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'count to five' }] };
+    const claude = { model: 'claude-haiku-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'count to five' }] };
+    const bearer = { authorization: `Bearer ${gateway.adminKey}` };
+    const anthropic = { 'x-api-key': gateway.adminKey, 'anthropic-version': '2023-06-01' };
+    assert.equal(await recordedBeforeAnswer(gateway, '/openai/v1/chat/completions', bearer, openai), true, 'native relay');
+    assert.equal(await recordedBeforeAnswer(gateway, '/v1/chat/completions', bearer, openai), true, 'OpenAI pass-through');
+    assert.equal(await recordedBeforeAnswer(gateway, '/v1/chat/completions', bearer, claude), true, 'OpenAI surface, translated');
+    assert.equal(await recordedBeforeAnswer(gateway, '/v1/messages', anthropic, claude), true, 'Anthropic front door');
+    assert.equal(await recordedBeforeAnswer(gateway, '/v1/messages', anthropic, { ...openai, max_tokens: 50 }), true, 'Anthropic surface, translated');
+    assert.equal(await recordedBeforeAnswer(gateway, '/ai/chat', bearer, openai), true, 'simple surface');
   } finally {
     await gateway.close();
   }

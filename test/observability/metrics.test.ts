@@ -169,6 +169,7 @@ test('countedRequestLog writes every row to the ledger and counts it', async () 
   const written: RequestLogEntry[] = [];
   const log: RequestLog = {
     record: (entry) => void written.push(entry),
+    recordBatched: async (entry) => void written.push(entry),
     flush: async () => {},
     list: async () => written,
     get: async (id) => written.find((entry) => entry.id === id),

@@ -10,7 +10,7 @@ function meterWithLog() {
   const settled: Array<[Usage | undefined, number]> = [];
   const meter = new CallMeter(
     {
-      requestLog: { record: (entry) => void rows.push(entry), flush: async () => undefined, list: async () => [], get: async () => undefined, attemptsOf: async () => [] },
+      requestLog: { record: (entry) => void rows.push(entry), recordBatched: async (entry) => void rows.push(entry), flush: async () => undefined, list: async () => [], get: async () => undefined, attemptsOf: async () => [] },
       logger: { info: () => undefined } as never,
       logRequests: false,
     },

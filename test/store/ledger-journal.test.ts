@@ -176,6 +176,57 @@ describe('LedgerJournal', () => {
     journal.close();
   });
 
+  test('appendBatched() writes one turn\'s lines together at its end, then hands each entry on and resolves', async () => {
+    const directory = freshDirectory();
+    const journal = new LedgerJournal({ directory, logger: capturingLogger(), segmentEntries: 3 });
+    const handed: Array<[RequestLogEntry, JournalSegment | undefined, number]> = [];
+    const onWritten = (item: RequestLogEntry, segment: JournalSegment | undefined) => {
+      handed.push([item, segment, segments(directory).flatMap((name) => linesOf(join(directory, name))).length]);
+    };
+    const recorded = [entry(), entry({ status: 502, errorCode: 'upstream_error' }), entry(), entry()];
+    const promises = recorded.map((item) => journal.appendBatched(item, onWritten));
+    assert.equal(new Set(promises).size, 1, 'one promise for the turn');
+    assert.deepEqual(segments(directory), [], 'nothing is written before the turn ends');
+    await promises[0];
+    assert.deepEqual(handed.map(([item]) => item), recorded, 'handed on in order');
+    assert.ok(handed.every(([, , lines]) => lines === recorded.length), 'every line was on disk before the first was handed on');
+    const [file] = segments(directory);
+    assert.deepEqual(linesOf(join(directory, file!)).map((line) => parseLine(line)), recorded);
+    assert.ok(handed.every(([, segment]) => segment !== undefined && segment === handed[0]![1]));
+    assert.equal(handed[0]![1]!.sealed, true, 'a batch past segmentEntries seals its segment');
+
+    // The next turn starts a new batch and a new segment; settling every line deletes the sealed one.
+    const later = entry();
+    await journal.appendBatched(later, onWritten);
+    assert.equal(segments(directory).length, 2);
+    for (const [, segment] of handed) journal.settle(segment!);
+    assert.equal(segments(directory).length, 1);
+    journal.close();
+  });
+
+  test('close() writes the lines batched in this turn before it closes the files', () => {
+    const directory = freshDirectory();
+    const journal = new LedgerJournal({ directory, logger: capturingLogger() });
+    const handed: RequestLogEntry[] = [];
+    const item = entry();
+    void journal.appendBatched(item, (written) => void handed.push(written));
+    journal.close();
+    assert.deepEqual(handed, [item]);
+    const [kept] = segments(directory);
+    assert.deepEqual(linesOf(join(directory, kept!)).map((line) => parseLine(line)), [item], 'unsettled, so kept for the next start');
+  });
+
+  test('a batch the disk refuses still hands its entries on (without a segment) and resolves', async () => {
+    const blocker = join(freshDirectory(), 'file');
+    writeFileSync(blocker, '');
+    const logger = capturingLogger();
+    const journal = new LedgerJournal({ directory: join(blocker, 'ledger-journal'), logger });
+    const handed: Array<JournalSegment | undefined> = [];
+    await Promise.all([entry(), entry()].map((item) => journal.appendBatched(item, (_written, segment) => void handed.push(segment))));
+    assert.deepEqual(handed, [undefined, undefined]);
+    assert.equal(logger.lines.filter((line) => line.level === 'error').length, 1);
+  });
+
   test('a journal that cannot write logs once and never throws', () => {
     const blocker = join(freshDirectory(), 'file');
     writeFileSync(blocker, '');

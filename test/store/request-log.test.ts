@@ -277,6 +277,29 @@ for (const target of targets) {
       }
     });
 
+    test('recordBatched() rows are written like record() ones, and close() writes a batch of this very turn', async () => {
+      const location = await target.fresh();
+      try {
+        const store = await openStore({ url: location.url, dataDir: location.dataDir });
+        const first = entry();
+        await store.requestLog.recordBatched(first);
+        await store.requestLog.flush();
+        assert.deepEqual(await store.requestLog.get(first.id), first);
+        const late = [entry(), entry()];
+        for (const item of late) void store.requestLog.recordBatched(item);
+        await store.close();
+        if (!target.durable) return;
+        const reopened = await openStore({ url: location.url, dataDir: location.dataDir });
+        try {
+          assert.deepEqual(await reopened.requestLog.list(), [...late].reverse().concat(first));
+        } finally {
+          await reopened.close();
+        }
+      } finally {
+        await location.cleanup();
+      }
+    });
+
     test('record() never throws after close()', async () => {
       const logger = capturingLogger();
       const location = await target.fresh();

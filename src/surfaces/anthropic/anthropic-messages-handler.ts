@@ -1,17 +1,16 @@
 // POST /v1/messages on the main host: an Anthropic Messages request answered by any catalogue model. The request
 // is decoded to the neutral form, the model's adapter called, and the answer encoded back as Anthropic JSON or SSE.
-import type { ServerResponse } from 'node:http';
 import type { ChatRequest, StreamPart, ToolCall, Usage } from '../../core/chat.js';
 import { GatewayError, toGatewayError } from '../../core/errors.js';
 import { parseJsonObject, readBody } from '../../http/body.js';
-import { sendJson, type Exchange } from '../../http/server.js';
+import type { Exchange } from '../../http/server.js';
 import { startEventStream, writeEvent } from '../../http/sse.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
 import { runModelCall, sameDialectConnection, upstream, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
 import { primeStream } from '../../pipeline/stream-prime.js';
 import { relayToProvider } from '../../pipeline/provider-relay.js';
-import { failStream, finishStream } from '../../pipeline/stream-end.js';
-import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
+import { failStream, finishJson, finishStream } from '../../pipeline/stream-end.js';
+import { usageTrailerNames } from '../../pipeline/usage-headers.js';
 import { decodeMessagesRequest, wantsThinking } from './anthropic-decode.js';
 import { encodeMessage, messageId, type MessageIdentity } from './anthropic-encode.js';
 import { anthropicStreamErrorEvent } from './anthropic-errors.js';
@@ -42,7 +41,7 @@ function messagesCache(exchange: Exchange, body: ReturnType<typeof validateMessa
       const result = cachedChat(answer);
       const identity: MessageIdentity = { id: messageId(exchange.requestId), model: body.model };
       const options = { stopSequences: body.stop_sequences, thinking: wantsThinking(body) };
-      if (!stream) return sendMessage(exchange.response, meter, result.usage, encodeMessage(result, identity, { ...options, onInvalidToolInput: () => undefined }));
+      if (!stream) return finishJson(exchange.response, meter, result.usage, encodeMessage(result, identity, { ...options, onInvalidToolInput: () => undefined }));
       await relayParts(exchange, meter, replayedParts(result), new AnthropicStreamEncoder(identity, options));
     },
   };
@@ -92,13 +91,7 @@ async function serveMessages(
     );
   const result = await upstream(call, call.route.adapter.chat(request, call.context));
   const message = encodeMessage(result, identity, { stopSequences: request.stop, thinking, onInvalidToolInput });
-  sendMessage(exchange.response, call.meter, result.usage, message);
-}
-
-function sendMessage(response: ServerResponse, meter: CallMeter, usage: Usage, body: unknown): void {
-  meter.markFirstToken();
-  const cost = meter.succeeded(usage);
-  sendJson(response, 200, body, usageHeaders(usage, cost));
+  await finishJson(exchange.response, call.meter, result.usage, message);
 }
 
 async function serveStream(exchange: Exchange, call: ModelCall, request: ChatRequest, encoder: AnthropicStreamEncoder): Promise<void> {
@@ -126,11 +119,7 @@ async function relayParts(
   } catch (error) {
     return endWithError(exchange, meter, toGatewayError(error), encoder.finalUsage);
   }
-  endStream(exchange, meter, encoder);
-}
-
-function endStream(exchange: Exchange, meter: CallMeter, encoder: AnthropicStreamEncoder): void {
-  finishStream(exchange, meter, encoder.finalUsage, () => encoder.end());
+  await finishStream(exchange, meter, encoder.finalUsage, () => encoder.end());
 }
 
 function endWithError(exchange: Exchange, meter: CallMeter, error: GatewayError, usage: Usage | undefined): void {

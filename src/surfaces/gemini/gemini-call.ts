@@ -1,19 +1,18 @@
 // What every call on the Gemini front door shares: the `{model}:{method}` path segment, reading and validating
 // the body, answering JSON with the tracking headers, and relaying a neutral stream as Gemini chunks with the
 // tracking headers as trailers.
-import type { ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import type { StreamPart, Usage } from '../../core/chat.js';
+import type { StreamPart } from '../../core/chat.js';
 import { GatewayError, toGatewayError } from '../../core/errors.js';
 import { parseJsonObject, readBody } from '../../http/body.js';
-import { sendJson, type Exchange } from '../../http/server.js';
+import type { Exchange } from '../../http/server.js';
 import { writeEvent } from '../../http/sse.js';
 import { validate } from '../../http/validate.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
 import type { ModelCallDeps } from '../../pipeline/model-call.js';
 import { primeStream } from '../../pipeline/stream-prime.js';
-import { failStream, finishStream } from '../../pipeline/stream-end.js';
-import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
+import { failStream, finishJson, finishStream } from '../../pipeline/stream-end.js';
+import { usageTrailerNames } from '../../pipeline/usage-headers.js';
 import { geminiErrorBody } from './gemini-error-envelope.js';
 import type { GeminiStreamEncoder } from './gemini-stream-encoder.js';
 
@@ -50,11 +49,7 @@ export function wantsSse(url: string | undefined): boolean {
   return query >= 0 && new URLSearchParams(url!.slice(query + 1)).get('alt') === 'sse';
 }
 
-export function sendResult(response: ServerResponse, meter: CallMeter, usage: Usage, body: unknown): void {
-  meter.markFirstToken();
-  const cost = meter.succeeded(usage);
-  sendJson(response, 200, body, usageHeaders(usage, cost));
-}
+export { finishJson as sendResult };
 
 /** Streams neutral parts through the encoder; an error after the first byte ends the stream with the error chunk. */
 export async function relayStream(
@@ -86,5 +81,5 @@ export async function relayStream(
     failStream(exchange, meter, error, encoder.finalUsage, encoder.error(geminiErrorBody(error, exchange.requestId)));
     return;
   }
-  finishStream(exchange, meter, encoder.finalUsage, () => encoder.end());
+  await finishStream(exchange, meter, encoder.finalUsage, () => encoder.end());
 }

@@ -97,7 +97,7 @@ export async function handleEmbedContent(deps: ModelCallDeps, exchange: Exchange
     deterministic: true,
     async replay(answer, meter) {
       const result = cachedEmbeddings(answer);
-      sendResult(exchange.response, meter, embedUsage(result), batch ? encodeBatchEmbeddings(result) : encodeEmbedding(result));
+      await sendResult(exchange.response, meter, embedUsage(result), batch ? encodeBatchEmbeddings(result) : encodeEmbedding(result));
     },
   };
   await runModelCall(deps, exchange, { model: target.model, capability: 'embeddings', endpoint: 'embeddings', stream: false, body: { requests }, cache }, async (call) => {
@@ -108,6 +108,6 @@ export async function handleEmbedContent(deps: ModelCallDeps, exchange: Exchange
     const request = decodeEmbedRequests(requests, target.model, entry.upstreamId, (index) => (batch ? `requests[${index}].` : ''));
     const result = await upstream(call, adapter.embed(request, call.context));
     const usage = embedUsage(result);
-    sendResult(exchange.response, call.meter, usage, batch ? encodeBatchEmbeddings(result) : encodeEmbedding(result));
+    await sendResult(exchange.response, call.meter, usage, batch ? encodeBatchEmbeddings(result) : encodeEmbedding(result));
   });
 }

@@ -1,19 +1,17 @@
 // What every model call on the /v1 surface shares: reading and validating the body, resolving the model,
 // the response headers, relaying a pass-through answer, and streaming neutral parts as OpenAI chunks.
-import type { ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { Capability } from '../../core/catalogue.js';
 import type { ChatResult, StreamPart, Usage } from '../../core/chat.js';
 import { GatewayError, toGatewayError } from '../../core/errors.js';
 import { parseJsonObject, readBody } from '../../http/body.js';
 import type { Exchange } from '../../http/server.js';
-import { sendJson } from '../../http/server.js';
 import { startEventStream, writeEvent } from '../../http/sse.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
 import { runModelCall, upstream, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
 import { primeStream } from '../../pipeline/stream-prime.js';
 import type { CacheSpec } from '../../pipeline/cache/response-caching.js';
-import { finishStream, failStream } from '../../pipeline/stream-end.js';
+import { finishJson, finishStream, failStream } from '../../pipeline/stream-end.js';
 import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
 import type { ForwardedResponse } from '../../providers/spec.js';
 import { openAIStreamErrorEvent } from './openai-errors.js';
@@ -65,18 +63,14 @@ export function upstreamBody<T extends RoutedBody>(body: T, upstreamModel: strin
 
 export { upstream };
 
-export function sendResult(response: ServerResponse, meter: CallMeter, usage: Usage, body: unknown): void {
-  meter.markFirstToken();
-  const cost = meter.succeeded(usage);
-  sendJson(response, 200, body, usageHeaders(usage, cost));
-}
+export { finishJson as sendResult };
 
 /** Relays a same-dialect answer byte for byte (JSON or SSE), metering what the adapter tapped. */
 export async function relayForwarded(exchange: Exchange, meter: CallMeter, forwarded: ForwardedResponse): Promise<void> {
   const { response } = exchange;
   if (forwarded.kind === 'json') {
     meter.markFirstToken();
-    const cost = meter.succeeded(forwarded.usage);
+    const cost = await meter.succeededBatched(forwarded.usage);
     response.writeHead(forwarded.status, {
       ...usageHeaders(forwarded.usage, cost),
       'content-type': forwarded.contentType,
@@ -104,7 +98,7 @@ export async function relayForwarded(exchange: Exchange, meter: CallMeter, forwa
   } catch (error) {
     return endStreamWithError(exchange, meter, toGatewayError(error), forwarded.usage());
   }
-  endStream(exchange, meter, forwarded.usage(), held.length === 0 ? '' : Buffer.concat(held));
+  return endStream(exchange, meter, forwarded.usage(), held.length === 0 ? '' : Buffer.concat(held));
 }
 
 const doneMarker = Buffer.from('data: [DONE]');
@@ -129,11 +123,11 @@ export async function relayParts(
   } catch (error) {
     return endStreamWithError(exchange, meter, toGatewayError(error), encoder.finalUsage);
   }
-  endStream(exchange, meter, encoder.finalUsage, encoder.end());
+  return endStream(exchange, meter, encoder.finalUsage, encoder.end());
 }
 
-function endStream(exchange: Exchange, meter: CallMeter, usage: Usage | undefined, tail: string | Buffer): void {
-  finishStream(exchange, meter, usage, tail);
+function endStream(exchange: Exchange, meter: CallMeter, usage: Usage | undefined, tail: string | Buffer): Promise<void> {
+  return finishStream(exchange, meter, usage, tail);
 }
 
 function endStreamWithError(exchange: Exchange, meter: CallMeter, error: GatewayError, usage: Usage | undefined): void {

@@ -71,7 +71,7 @@ export async function handleEmbeddings(deps: OpenAISurfaceDeps, exchange: Exchan
     const request = decodeEmbeddingRequest(call.body, call.route.entry.upstreamId);
     const result = await upstream(call, adapter.embed(request, call.context));
     const usage = embedUsage(result);
-    sendResult(exchange.response, call.meter, usage, encodeEmbeddings(result, call.body.model, call.body.encoding_format ?? 'float'));
+    await sendResult(exchange.response, call.meter, usage, encodeEmbeddings(result, call.body.model, call.body.encoding_format ?? 'float'));
   }, {
     endpoint: 'openai.embeddings',
     deterministic: true,
@@ -79,7 +79,7 @@ export async function handleEmbeddings(deps: OpenAISurfaceDeps, exchange: Exchan
     async replay(answer, meter) {
       if (sendRawAnswer(exchange, meter, answer, 'openai.embeddings', false)) return;
       const result = cachedEmbeddings(answer);
-      sendResult(exchange.response, meter, embedUsage(result), encodeEmbeddings(result, read.body.model, read.body.encoding_format ?? 'float'));
+      await sendResult(exchange.response, meter, embedUsage(result), encodeEmbeddings(result, read.body.model, read.body.encoding_format ?? 'float'));
     },
   });
 }

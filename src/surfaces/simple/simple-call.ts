@@ -6,15 +6,14 @@ import type { ChatChoice, ChatResult, StreamPart, Usage } from '../../core/chat.
 import { GatewayError, toGatewayError } from '../../core/errors.js';
 import { parseJsonObject, readBody } from '../../http/body.js';
 import type { Exchange } from '../../http/server.js';
-import { sendJson } from '../../http/server.js';
 import { startEventStream, writeEvent } from '../../http/sse.js';
 import { validate } from '../../http/validate.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
 import { runModelCall, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
 import { primeStream } from '../../pipeline/stream-prime.js';
 import type { CacheSpec } from '../../pipeline/cache/response-caching.js';
-import { failStream, finishStream } from '../../pipeline/stream-end.js';
-import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
+import { failStream, finishJson, finishStream } from '../../pipeline/stream-end.js';
+import { usageTrailerNames } from '../../pipeline/usage-headers.js';
 import { simpleStreamErrorEvent } from './simple-errors.js';
 import { catalogueModelName } from './simple-models.js';
 import type { SimpleStreamEncoder } from './simple-stream-encoder.js';
@@ -55,10 +54,8 @@ export function firstChoice(meter: CallMeter, result: ChatResult): ChatChoice {
   throw error;
 }
 
-export function sendResult(exchange: Exchange, meter: CallMeter, usage: Usage, body: unknown): void {
-  meter.markFirstToken();
-  const cost = meter.succeeded(usage);
-  sendJson(exchange.response, 200, body, usageHeaders(usage, cost));
+export function sendResult(exchange: Exchange, meter: CallMeter, usage: Usage, body: unknown): Promise<void> {
+  return finishJson(exchange.response, meter, usage, body);
 }
 
 /** Streams neutral parts through the encoder; an error after the first byte ends the stream with the error event. */
@@ -82,11 +79,7 @@ export async function relayParts(
   } catch (error) {
     return endStreamWithError(exchange, meter, toGatewayError(error), encoder.finalUsage);
   }
-  endStream(exchange, meter, encoder.finalUsage, tail);
-}
-
-function endStream(exchange: Exchange, meter: CallMeter, usage: Usage | undefined, tail: string): void {
-  finishStream(exchange, meter, usage, tail);
+  return finishStream(exchange, meter, encoder.finalUsage, tail);
 }
 
 function endStreamWithError(exchange: Exchange, meter: CallMeter, error: GatewayError, usage: Usage | undefined): void {

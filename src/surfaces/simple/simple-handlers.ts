@@ -43,13 +43,13 @@ export async function handleEmbeddings(deps: ModelCallDeps, exchange: Exchange):
     const request = decodeEmbeddingsRequest(call.body, call.route.entry.upstreamId);
     const result = await upstream(call, adapter.embed(request, call.context));
     const usage = embedUsage(result);
-    sendResult(exchange, call.meter, usage, encodeEmbeddings(result, call.body.model, typeof call.body.input === 'string'));
+    await sendResult(exchange, call.meter, usage, encodeEmbeddings(result, call.body.model, typeof call.body.input === 'string'));
   }, (body) => ({
     endpoint: 'simple.embeddings',
     deterministic: true,
     async replay(answer, meter) {
       const result = cachedEmbeddings(answer);
-      sendResult(exchange, meter, embedUsage(result), encodeEmbeddings(result, body.model, typeof body.input === 'string'));
+      await sendResult(exchange, meter, embedUsage(result), encodeEmbeddings(result, body.model, typeof body.input === 'string'));
     },
   }));
 }
