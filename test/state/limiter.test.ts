@@ -111,12 +111,14 @@ describe('the Redis limiter batches one turn of the event loop into one script c
     const connection = (await redisTestConnection(t)) as RedisTestConnection;
     const limiter = createRedisLimiter(connection.redis, { prefix: connection.prefix });
     let calls = 0;
-    // Counts the script calls (a limiter defines its command when created: spied on after that).
+    let keys = 0;
+    // Counts the script calls and their keys (a limiter defines its command when created: spied on after that).
     const spy = () => {
       const scripted = connection.redis as unknown as { switchyardLimits: (...args: unknown[]) => Promise<unknown> };
       const original = scripted.switchyardLimits.bind(connection.redis);
       scripted.switchyardLimits = (...args: unknown[]) => {
         calls += 1;
+        keys = args[0] as number;
         return original(...args);
       };
     };
@@ -134,6 +136,7 @@ describe('the Redis limiter batches one turn of the event loop into one script c
     );
     await settle;
     assert.equal(calls, 1, 'one script call for the whole turn');
+    assert.equal(keys, 2, 'each counter is sent once, however many consumes charge it');
     const admittedWithWindow = results.filter((result, index) => index % 2 === 0 && result.allowed).length;
     assert.equal(admittedWithWindow, 4);
     assert.equal(results.filter((result) => result.allowed).length, 18);

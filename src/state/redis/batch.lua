@@ -2,10 +2,10 @@
 -- First the adjustments (settled reservations), then the consumes in the order they were asked, each one
 -- all-or-nothing over its own windows, each seeing what the ones before it did.
 --
--- KEYS: the adjusted counters, then every consume's counters, in order.
+-- KEYS: every counter the batch touches, once each (many calls of one caller share their counters).
 -- ARGV[1]: the numbers, space-separated (one argument is far cheaper for the client to send than hundreds):
---   the adjustment count A; per adjustment delta, resetAt (epoch ms); per consume its window count n, then
---   per window limit, amount, resetAt.
+--   the adjustment count A; per adjustment its key's index in KEYS, delta, resetAt (epoch ms); per consume
+--   its window count n, then per window its key's index, limit, amount, resetAt.
 -- Returns, per consume: allowed (1|0), blocked index (1-based, 0 when allowed), then the n windows' used
 -- amounts (after the consume when allowed).
 local numbers = {}
@@ -13,18 +13,17 @@ for token in string.gmatch(ARGV[1], '%S+') do
   numbers[#numbers + 1] = tonumber(token)
 end
 
-local key = 0
 local at = 1
 local adjustments = numbers[at]
 at = at + 1
 for _ = 1, adjustments do
-  key = key + 1
-  local value = redis.call('INCRBY', KEYS[key], numbers[at])
+  local key = KEYS[numbers[at]]
+  local value = redis.call('INCRBY', key, numbers[at + 1])
   if value < 0 then
-    redis.call('SET', KEYS[key], 0)
+    redis.call('SET', key, 0)
   end
-  redis.call('PEXPIREAT', KEYS[key], numbers[at + 1])
-  at = at + 2
+  redis.call('PEXPIREAT', key, numbers[at + 2])
+  at = at + 3
 end
 
 local reply = {}
@@ -34,9 +33,10 @@ while at <= #numbers do
   local used = {}
   local blocked = 0
   for i = 1, n do
-    local current = tonumber(redis.call('GET', KEYS[key + i]) or '0')
+    local window = at + (i - 1) * 4
+    local current = tonumber(redis.call('GET', KEYS[numbers[window]]) or '0')
     used[i] = current
-    if blocked == 0 and current + numbers[at + (i - 1) * 3 + 1] > numbers[at + (i - 1) * 3] then
+    if blocked == 0 and current + numbers[window + 2] > numbers[window + 1] then
       blocked = i
     end
   end
@@ -44,10 +44,12 @@ while at <= #numbers do
     reply[#reply + 1] = 1
     reply[#reply + 1] = 0
     for i = 1, n do
-      local amount = numbers[at + (i - 1) * 3 + 1]
+      local window = at + (i - 1) * 4
+      local amount = numbers[window + 2]
       if amount ~= 0 then
-        used[i] = redis.call('INCRBY', KEYS[key + i], amount)
-        redis.call('PEXPIREAT', KEYS[key + i], numbers[at + (i - 1) * 3 + 2])
+        local key = KEYS[numbers[window]]
+        used[i] = redis.call('INCRBY', key, amount)
+        redis.call('PEXPIREAT', key, numbers[window + 3])
       end
       reply[#reply + 1] = used[i]
     end
@@ -58,7 +60,6 @@ while at <= #numbers do
       reply[#reply + 1] = used[i]
     end
   end
-  key = key + n
-  at = at + n * 3
+  at = at + n * 4
 end
 return reply

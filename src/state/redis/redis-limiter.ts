@@ -73,17 +73,23 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions = 
   }
 
   function send(batch: PendingConsume[], settled: Map<string, { delta: number; resetAt: number }>, waiters: PendingAdjust[]): void {
+    // Each counter is one key however many calls of the batch charge it (the calls of one caller share theirs).
     const keys: string[] = [];
+    const slots = new Map<string, number>();
+    const slot = (counter: string): number => {
+      let index = slots.get(counter);
+      if (index === undefined) {
+        index = keys.push(prefix + counter);
+        slots.set(counter, index);
+      }
+      return index;
+    };
     let numbers = String(settled.size);
-    for (const [counter, { delta, resetAt }] of settled) {
-      keys.push(prefix + counter);
-      numbers += ` ${delta} ${resetAt}`;
-    }
+    for (const [counter, { delta, resetAt }] of settled) numbers += ` ${slot(counter)} ${delta} ${resetAt}`;
     for (const { charges, now } of batch) {
       numbers += ` ${charges.length}`;
       for (const charge of charges) {
-        keys.push(prefix + charge.counter);
-        numbers += ` ${charge.limit} ${charge.amount} ${Math.max(charge.resetAt, now + 1)}`;
+        numbers += ` ${slot(charge.counter)} ${charge.limit} ${charge.amount} ${Math.max(charge.resetAt, now + 1)}`;
       }
     }
     const call = client.switchyardLimits(keys.length, ...keys, numbers).then(
