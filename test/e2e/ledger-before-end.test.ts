@@ -59,27 +59,53 @@ const lingering = () => ({
   providers: { openai: { apiKey: 'sk-test', baseURL: `${upstreamUrl}/v1` }, anthropic: { apiKey: 'test-key', baseURL: upstreamUrl } },
 });
 
-/** Reads the raw stream until `marker` shows, and says whether the call's row had been recorded by then. */
-async function recordedBeforeMarker(gateway: TestGateway, path: string, headers: Record<string, string>, body: unknown, marker: string) {
+const slowJournalMs = 150;
+
+/**
+ * Watches the request log: the ids of rows recorded so far. A batched row counts once its journal write has
+ * resolved, and that write is slowed down, so an answer that did not wait for it arrives before it counts.
+ */
+function watchRows(gateway: TestGateway) {
   const recorded = new Set<string>();
   const log = gateway.store.requestLog;
   const record = log.record.bind(log);
   const recordBatched = log.recordBatched.bind(log);
+  // recordBatched() without a journal goes through record(): that is not a row recorded yet.
+  let batching = false;
   log.record = (entry) => {
     record(entry);
-    recorded.add(entry.id);
+    if (!batching) recorded.add(entry.id);
   };
-  // A batched row counts once its journal write has resolved, not when it is handed over.
   log.recordBatched = async (entry) => {
-    await recordBatched(entry);
+    batching = true;
+    let written: Promise<void>;
+    try {
+      written = recordBatched(entry);
+    } finally {
+      batching = false;
+    }
+    await written;
+    await new Promise((resolve) => setTimeout(resolve, slowJournalMs));
     recorded.add(entry.id);
   };
+  return {
+    recorded,
+    restore() {
+      log.record = record;
+      log.recordBatched = recordBatched;
+    },
+  };
+}
+
+function post(gateway: TestGateway, path: string, headers: Record<string, string>, body: unknown): Promise<Response> {
+  return fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+}
+
+/** Reads the raw stream until `marker` shows, and says whether the call's row had been recorded by then. */
+async function recordedBeforeMarker(gateway: TestGateway, path: string, headers: Record<string, string>, body: unknown, marker: string) {
+  const rows = watchRows(gateway);
   try {
-    const response = await fetch(`${gateway.url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    });
+    const response = await post(gateway, path, headers, body);
     assert.equal(response.status, 200);
     const requestId = response.headers.get('x-request-id')!;
     const reader = response.body!.getReader();
@@ -90,12 +116,11 @@ async function recordedBeforeMarker(gateway: TestGateway, path: string, headers:
       assert.ok(!done, `the stream ended without ${marker}`);
       text += decoder.decode(value, { stream: true });
     }
-    const seenFirst = recorded.has(requestId);
+    const seenFirst = rows.recorded.has(requestId);
     await reader.cancel();
     return seenFirst;
   } finally {
-    log.record = record;
-    log.recordBatched = recordBatched;
+    rows.restore();
   }
 }
 
@@ -123,30 +148,16 @@ test('Anthropic relay and front door: the row is recorded before event: message_
   }
 });
 
-const slowJournalMs = 150;
-
 /** Sends a JSON call and says whether its row had been recorded when the answer's headers arrived. */
 async function recordedBeforeAnswer(gateway: TestGateway, path: string, headers: Record<string, string>, body: unknown) {
-  const recorded = new Set<string>();
-  const log = gateway.store.requestLog;
-  const recordBatched = log.recordBatched.bind(log);
-  // A slow journal: an answer that did not wait for it arrives before the row counts as recorded.
-  log.recordBatched = async (entry) => {
-    await recordBatched(entry);
-    await new Promise((resolve) => setTimeout(resolve, slowJournalMs));
-    recorded.add(entry.id);
-  };
+  const rows = watchRows(gateway);
   try {
-    const response = await fetch(`${gateway.url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    });
-    const seen = recorded.has(response.headers.get('x-request-id')!);
+    const response = await post(gateway, path, headers, body);
+    const seen = rows.recorded.has(response.headers.get('x-request-id')!);
     assert.equal(response.status, 200, await response.text());
     return seen;
   } finally {
-    log.recordBatched = recordBatched;
+    rows.restore();
   }
 }
 
