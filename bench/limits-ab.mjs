@@ -5,7 +5,7 @@
 // slices are seconds apart, so each mode is compared with the baseline of its own cycle, and the medians of
 // those paired ratios are reported. `node bench/limits-ab.mjs --help`; method and figures: bench/README.md.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gatewayLabel, limitModes } from './lib/gateway-limits.mjs';
@@ -158,7 +158,7 @@ async function main() {
   pinSelf(cores.load);
   const tmpDir = mkdtempSync(join(tmpdir(), 'switchyard-ab-'));
   onCleanup(() => rmSync(tmpDir, { recursive: true, force: true }));
-  const cpu = (await import('node:os')).cpus();
+  const cpu = cpus();
   const meta = { date: new Date().toISOString(), cpu: `${cpu.length} cores, ${cpu[0]?.model ?? 'unknown CPU'}`, redis: null, problems: [] };
   const context = { options, cores, wrk, tmpDir, meta, cycles: [] };
 

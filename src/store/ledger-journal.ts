@@ -52,11 +52,11 @@ function journalLine(entry: RequestLogEntry): string {
   return `${JSON.stringify({ ...entry, createdAt: entry.createdAt.getTime() })}\n`;
 }
 
-/** How many whole lines the first `bytes` bytes of `lines` (UTF-8) hold. */
-function wholeLines(lines: string, bytes: number): number {
-  const prefix = Buffer.from(lines).subarray(0, bytes).toString('latin1');
+/** How many whole lines the first `bytes` bytes of `lines` (UTF-8) hold: what a short write kept. */
+export function wholeLines(lines: string, bytes: number): number {
+  const written = Buffer.from(lines).subarray(0, bytes);
   let count = 0;
-  for (let at = prefix.indexOf('\n'); at !== -1; at = prefix.indexOf('\n', at + 1)) count += 1;
+  for (let at = written.indexOf(0x0a); at !== -1; at = written.indexOf(0x0a, at + 1)) count += 1;
   return count;
 }
 
@@ -140,7 +140,8 @@ export class LedgerJournal {
     this.#batchLines = '';
     this.#batchWritten = undefined;
     this.#resolveBatch = undefined;
-    const whole = this.#closed ? (this.#appendLate(lines), 0) : this.#write(lines, batch.length);
+    // close() writes the batch before it closes the files: the journal is open here.
+    const whole = this.#write(lines, batch.length);
     const segment = this.#written;
     for (let index = 0; index < batch.length; index += 1) {
       const { entry, written } = batch[index]!;

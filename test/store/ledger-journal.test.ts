@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { parseLine, replayJournal } from '../../src/store/journal-replay.js';
-import { LedgerJournal, type JournalSegment } from '../../src/store/ledger-journal.js';
+import { LedgerJournal, wholeLines, type JournalSegment } from '../../src/store/ledger-journal.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -226,6 +226,16 @@ describe('LedgerJournal', () => {
     await Promise.all([entry(), entry()].map((item) => journal.appendBatched(item, (_written, segment) => void handed.push(segment))));
     assert.deepEqual(handed, [undefined, undefined]);
     assert.equal(logger.lines.filter((line) => line.level === 'error').length, 1);
+  });
+
+  test('after a short write, only the lines whose every byte was written count (bytes, not characters)', () => {
+    const lines = '{"byokHash":"é"}\n{"id":"b"}\n';
+    const first = Buffer.byteLength('{"byokHash":"é"}\n');
+    assert.equal(first, '{"byokHash":"é"}\n'.length + 1, 'é is two bytes');
+    assert.equal(wholeLines(lines, first - 1), 0);
+    assert.equal(wholeLines(lines, first), 1);
+    assert.equal(wholeLines(lines, Buffer.byteLength(lines) - 1), 1);
+    assert.equal(wholeLines(lines, Buffer.byteLength(lines)), 2);
   });
 
   test('a journal that cannot write logs once and never throws', () => {

@@ -11,7 +11,7 @@ import { validate } from '../../http/validate.js';
 import type { CallMeter } from '../../pipeline/call-meter.js';
 import type { ModelCallDeps } from '../../pipeline/model-call.js';
 import { primeStream } from '../../pipeline/stream-prime.js';
-import { failStream, finishJson, finishStream } from '../../pipeline/stream-end.js';
+import { failStream, finishStream } from '../../pipeline/stream-end.js';
 import { usageTrailerNames } from '../../pipeline/usage-headers.js';
 import { geminiErrorBody } from './gemini-error-envelope.js';
 import type { GeminiStreamEncoder } from './gemini-stream-encoder.js';
@@ -49,7 +49,6 @@ export function wantsSse(url: string | undefined): boolean {
   return query >= 0 && new URLSearchParams(url!.slice(query + 1)).get('alt') === 'sse';
 }
 
-export { finishJson as sendResult };
 
 /** Streams neutral parts through the encoder; an error after the first byte ends the stream with the error chunk. */
 export async function relayStream(

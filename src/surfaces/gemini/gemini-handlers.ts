@@ -8,8 +8,9 @@ import { validate } from '../../http/validate.js';
 import { routeWithCredential } from '../../pipeline/call-credential.js';
 import { runModelCall, sameDialectConnection, upstream, type ModelCallDeps } from '../../pipeline/model-call.js';
 import { relayToProvider } from '../../pipeline/provider-relay.js';
+import { finishJson } from '../../pipeline/stream-end.js';
 import { geminiStreamErrorEvent } from './gemini-error-envelope.js';
-import { readGeminiBody, relayStream, sendResult, wantsSse, type GeminiTarget } from './gemini-call.js';
+import { readGeminiBody, relayStream, wantsSse, type GeminiTarget } from './gemini-call.js';
 import { estimateTokenCount } from './gemini-count-tokens.js';
 import { decodeGenerateContent } from './gemini-decode.js';
 import { decodeEmbedRequests, encodeBatchEmbeddings, encodeEmbedding } from './gemini-embed.js';
@@ -37,7 +38,7 @@ export async function handleGenerateContent(deps: ModelCallDeps, exchange: Excha
     async replay(answer, meter) {
       if (sendRawAnswer(exchange, meter, answer, 'gemini.generate', stream)) return;
       const result = cachedChat(answer);
-      if (!stream) return sendResult(exchange.response, meter, result.usage, encodeGenerateContentResponse(result, identity, includeThoughts));
+      if (!stream) return finishJson(exchange.response, meter, result.usage, encodeGenerateContentResponse(result, identity, includeThoughts));
       const sse = wantsSse(exchange.request.url);
       await relayStream(exchange, meter, replayedParts(result), new GeminiStreamEncoder(identity, sse ? 'sse' : 'json-array', includeThoughts), sse);
     },
@@ -69,7 +70,7 @@ export async function handleGenerateContent(deps: ModelCallDeps, exchange: Excha
     });
     if (!stream) {
       const result = await upstream(call, adapter.chat(request, call.context));
-      return sendResult(exchange.response, call.meter, result.usage, encodeGenerateContentResponse(result, identity, includeThoughts));
+      return finishJson(exchange.response, call.meter, result.usage, encodeGenerateContentResponse(result, identity, includeThoughts));
     }
     const parts = await upstream(call, adapter.streamChat(request, call.context));
     const sse = wantsSse(exchange.request.url);
@@ -97,7 +98,7 @@ export async function handleEmbedContent(deps: ModelCallDeps, exchange: Exchange
     deterministic: true,
     async replay(answer, meter) {
       const result = cachedEmbeddings(answer);
-      await sendResult(exchange.response, meter, embedUsage(result), batch ? encodeBatchEmbeddings(result) : encodeEmbedding(result));
+      await finishJson(exchange.response, meter, embedUsage(result), batch ? encodeBatchEmbeddings(result) : encodeEmbedding(result));
     },
   };
   await runModelCall(deps, exchange, { model: target.model, capability: 'embeddings', endpoint: 'embeddings', stream: false, body: { requests }, cache }, async (call) => {
@@ -108,6 +109,6 @@ export async function handleEmbedContent(deps: ModelCallDeps, exchange: Exchange
     const request = decodeEmbedRequests(requests, target.model, entry.upstreamId, (index) => (batch ? `requests[${index}].` : ''));
     const result = await upstream(call, adapter.embed(request, call.context));
     const usage = embedUsage(result);
-    await sendResult(exchange.response, call.meter, usage, batch ? encodeBatchEmbeddings(result) : encodeEmbedding(result));
+    await finishJson(exchange.response, call.meter, usage, batch ? encodeBatchEmbeddings(result) : encodeEmbedding(result));
   });
 }

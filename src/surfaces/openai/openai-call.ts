@@ -11,7 +11,7 @@ import type { CallMeter } from '../../pipeline/call-meter.js';
 import { runModelCall, upstream, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
 import { primeStream } from '../../pipeline/stream-prime.js';
 import type { CacheSpec } from '../../pipeline/cache/response-caching.js';
-import { finishJson, finishStream, failStream } from '../../pipeline/stream-end.js';
+import { finishStream, failStream } from '../../pipeline/stream-end.js';
 import { usageHeaders, usageTrailerNames } from '../../pipeline/usage-headers.js';
 import type { ForwardedResponse } from '../../providers/spec.js';
 import { openAIStreamErrorEvent } from './openai-errors.js';
@@ -63,7 +63,6 @@ export function upstreamBody<T extends RoutedBody>(body: T, upstreamModel: strin
 
 export { upstream };
 
-export { finishJson as sendResult };
 
 /** Relays a same-dialect answer byte for byte (JSON or SSE), metering what the adapter tapped. */
 export async function relayForwarded(exchange: Exchange, meter: CallMeter, forwarded: ForwardedResponse): Promise<void> {

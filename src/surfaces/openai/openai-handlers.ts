@@ -4,6 +4,7 @@ import type { ChatRequest, CompletionRequest } from '../../core/chat.js';
 import { GatewayError } from '../../core/errors.js';
 import { embedUsage } from '../../core/usage-estimate.js';
 import type { Exchange } from '../../http/server.js';
+import { finishJson } from '../../pipeline/stream-end.js';
 import type { ProviderAdapter } from '../../providers/spec.js';
 import {
   readCall,
@@ -12,7 +13,6 @@ import {
   upstreamBody,
   relayParts,
   responseIdentity,
-  sendResult,
   upstream,
   type OpenAISurfaceDeps,
   type PreparedCall,
@@ -71,7 +71,7 @@ export async function handleEmbeddings(deps: OpenAISurfaceDeps, exchange: Exchan
     const request = decodeEmbeddingRequest(call.body, call.route.entry.upstreamId);
     const result = await upstream(call, adapter.embed(request, call.context));
     const usage = embedUsage(result);
-    await sendResult(exchange.response, call.meter, usage, encodeEmbeddings(result, call.body.model, call.body.encoding_format ?? 'float'));
+    await finishJson(exchange.response, call.meter, usage, encodeEmbeddings(result, call.body.model, call.body.encoding_format ?? 'float'));
   }, {
     endpoint: 'openai.embeddings',
     deterministic: true,
@@ -79,7 +79,7 @@ export async function handleEmbeddings(deps: OpenAISurfaceDeps, exchange: Exchan
     async replay(answer, meter) {
       if (sendRawAnswer(exchange, meter, answer, 'openai.embeddings', false)) return;
       const result = cachedEmbeddings(answer);
-      await sendResult(exchange.response, meter, embedUsage(result), encodeEmbeddings(result, read.body.model, read.body.encoding_format ?? 'float'));
+      await finishJson(exchange.response, meter, embedUsage(result), encodeEmbeddings(result, read.body.model, read.body.encoding_format ?? 'float'));
     },
   });
 }
@@ -97,7 +97,7 @@ function chatCache(exchange: Exchange, body: OpenAIChatRequest | OpenAICompletio
       if (!stream) {
         const identity = responseIdentity(exchange.requestId, result, body.model);
         const encoded = flavour === 'chat' ? encodeChatResult(result, identity) : encodeCompletionResult(result, identity);
-        return sendResult(exchange.response, meter, result.usage, encoded);
+        return finishJson(exchange.response, meter, result.usage, encoded);
       }
       const includeUsage = body.stream_options?.include_usage === true;
       const encoder = new OpenAIStreamEncoder(responseIdentity(exchange.requestId, undefined, body.model), includeUsage, flavour);
@@ -137,7 +137,7 @@ async function serveChat(
     const result = await upstream(call, adapter.chat(request, call.context));
     const identity = responseIdentity(exchange.requestId, result, call.body.model);
     const body = flavour === 'chat' ? encodeChatResult(result, identity) : encodeCompletionResult(result, identity);
-    return sendResult(exchange.response, call.meter, result.usage, body);
+    return finishJson(exchange.response, call.meter, result.usage, body);
   }
   const parts = await upstream(call, adapter.streamChat(request, call.context));
   const encoder = new OpenAIStreamEncoder(responseIdentity(exchange.requestId, undefined, call.body.model), request.includeUsage === true, flavour);
@@ -153,7 +153,7 @@ async function serveNativeCompletion(
   if (!request.stream) {
     const result = await upstream(call, adapter.complete!(request, call.context));
     const identity = responseIdentity(exchange.requestId, result, call.body.model);
-    return sendResult(exchange.response, call.meter, result.usage, encodeCompletionResult(result, identity));
+    return finishJson(exchange.response, call.meter, result.usage, encodeCompletionResult(result, identity));
   }
   const parts = await upstream(call, adapter.streamComplete!(request, call.context));
   const encoder = new OpenAIStreamEncoder(responseIdentity(exchange.requestId, undefined, call.body.model), request.includeUsage === true, 'completion');

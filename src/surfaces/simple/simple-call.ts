@@ -12,7 +12,7 @@ import type { CallMeter } from '../../pipeline/call-meter.js';
 import { runModelCall, type ModelCall, type ModelCallDeps } from '../../pipeline/model-call.js';
 import { primeStream } from '../../pipeline/stream-prime.js';
 import type { CacheSpec } from '../../pipeline/cache/response-caching.js';
-import { failStream, finishJson, finishStream } from '../../pipeline/stream-end.js';
+import { failStream, finishStream } from '../../pipeline/stream-end.js';
 import { usageTrailerNames } from '../../pipeline/usage-headers.js';
 import { simpleStreamErrorEvent } from './simple-errors.js';
 import { catalogueModelName } from './simple-models.js';
@@ -52,10 +52,6 @@ export function firstChoice(meter: CallMeter, result: ChatResult): ChatChoice {
   const error = new GatewayError('upstream_bad_response', 'The provider answered without any choice.');
   meter.failed(error, result.usage);
   throw error;
-}
-
-export function sendResult(exchange: Exchange, meter: CallMeter, usage: Usage, body: unknown): Promise<void> {
-  return finishJson(exchange.response, meter, usage, body);
 }
 
 /** Streams neutral parts through the encoder; an error after the first byte ends the stream with the error event. */

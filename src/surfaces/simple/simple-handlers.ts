@@ -5,7 +5,8 @@ import { GatewayError } from '../../core/errors.js';
 import { embedUsage } from '../../core/usage-estimate.js';
 import type { Exchange } from '../../http/server.js';
 import { upstream, type ModelCallDeps } from '../../pipeline/model-call.js';
-import { firstChoice, relayParts, runCall, responseId, sendResult, type SimpleCall } from './simple-call.js';
+import { finishJson } from '../../pipeline/stream-end.js';
+import { firstChoice, relayParts, runCall, responseId, type SimpleCall } from './simple-call.js';
 import { decodeChatRequest, decodeEmbeddingsRequest, decodeGenerateRequest } from './simple-decode.js';
 import { encodeChatResult, encodeEmbeddings, encodeGenerateResult } from './simple-encode.js';
 import { chatRequestSchema, embeddingsRequestSchema, generateRequestSchema } from './simple-request-schemas.js';
@@ -43,13 +44,13 @@ export async function handleEmbeddings(deps: ModelCallDeps, exchange: Exchange):
     const request = decodeEmbeddingsRequest(call.body, call.route.entry.upstreamId);
     const result = await upstream(call, adapter.embed(request, call.context));
     const usage = embedUsage(result);
-    await sendResult(exchange, call.meter, usage, encodeEmbeddings(result, call.body.model, typeof call.body.input === 'string'));
+    await finishJson(exchange.response, call.meter, usage, encodeEmbeddings(result, call.body.model, typeof call.body.input === 'string'));
   }, (body) => ({
     endpoint: 'simple.embeddings',
     deterministic: true,
     async replay(answer, meter) {
       const result = cachedEmbeddings(answer);
-      await sendResult(exchange, meter, embedUsage(result), encodeEmbeddings(result, body.model, typeof body.input === 'string'));
+      await finishJson(exchange.response, meter, embedUsage(result), encodeEmbeddings(result, body.model, typeof body.input === 'string'));
     },
   }));
 }
@@ -60,7 +61,7 @@ function chatCache(exchange: Exchange, endpoint: string, stream: boolean, encode
     endpoint,
     async replay(answer, meter) {
       const result = cachedChat(answer);
-      if (!stream) return sendResult(exchange, meter, result.usage, encode(result, firstChoice(meter, result)));
+      if (!stream) return finishJson(exchange.response, meter, result.usage, encode(result, firstChoice(meter, result)));
       await relayParts(exchange, meter, replayedParts(result), new SimpleStreamEncoder());
     },
   };
@@ -72,7 +73,7 @@ async function serve(exchange: Exchange, call: SimpleCall<unknown>, request: Cha
   const { adapter } = call.route;
   if (!request.stream) {
     const result = await upstream(call, adapter.chat(request, call.context));
-    return sendResult(exchange, call.meter, result.usage, encode(result, firstChoice(call.meter, result)));
+    return finishJson(exchange.response, call.meter, result.usage, encode(result, firstChoice(call.meter, result)));
   }
   const parts = await upstream(call, adapter.streamChat(request, call.context));
   await relayParts(exchange, call.meter, parts, new SimpleStreamEncoder());
